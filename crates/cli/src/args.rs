@@ -1,0 +1,147 @@
+//! Command-line arguments: the whole interface in one place.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// HealthGuard: is this message really from the health institution it claims?
+#[derive(Debug, Parser)]
+#[command(name = "healthguard", version, about, after_help = EXIT_CODES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Documented exit codes, shown in `--help`.
+pub const EXIT_CODES: &str = "Exit codes: 0 official or unverified, 1 suspicious, 2 phishing, \
+3 the input or registry could not be used, 64 bad command line.";
+
+/// Top-level commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check an SMS, a link, a phone number or pasted text.
+    Check(CheckArgs),
+    /// Lint, show, sign and verify registry packs.
+    #[command(subcommand)]
+    Registry(RegistryCommand),
+    /// Measure detection on labelled data.
+    #[command(subcommand)]
+    Eval(EvalCommand),
+}
+
+/// Which registry to use.
+#[derive(Debug, Args, Clone)]
+pub struct RegistryArgs {
+    /// Load the registry from this directory instead of the built-in packs.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub registry: Option<PathBuf>,
+    /// Public key that must have signed `--registry` (registry.sig in the directory).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub registry_pubkey: Option<PathBuf>,
+    /// Accept an unsigned `--registry` (for maintainers testing a pack).
+    #[arg(long, global = true)]
+    pub allow_unsigned_registry: bool,
+}
+
+/// `healthguard check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Check an SMS (give its sender with --sender).
+    #[arg(long, group = "mode")]
+    pub sms: bool,
+    /// SMS sender name or number as shown on the phone.
+    #[arg(long, requires = "sms", value_name = "NAME")]
+    pub sender: Option<String>,
+    /// Check one link.
+    #[arg(long, group = "mode", value_name = "URL")]
+    pub url: Option<String>,
+    /// Check one phone number.
+    #[arg(long, group = "mode", value_name = "NUMBER")]
+    pub phone: Option<String>,
+    /// Check pasted text of unknown origin.
+    #[arg(long, group = "mode")]
+    pub text: bool,
+    /// The message text (read from standard input when absent).
+    #[arg(value_name = "TEXT")]
+    pub input: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Language of explanations: pl, ro, en, uk (default: the message's, else English).
+    #[arg(long, value_name = "LANG")]
+    pub lang: Option<String>,
+    /// Registry selection.
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Short, plain text for people.
+    Human,
+    /// One JSON object.
+    Json,
+}
+
+/// `healthguard registry …`.
+#[derive(Debug, Subcommand)]
+pub enum RegistryCommand {
+    /// Check packs: schema, duplicates, unparsable phones and domains, missing sources.
+    Lint {
+        /// Registry directory (default: the built-in packs).
+        dir: Option<PathBuf>,
+    },
+    /// List institutions, or show one.
+    Show {
+        /// Institution id, e.g. pl.nfz.
+        id: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Registry selection.
+        #[command(flatten)]
+        registry: RegistryArgs,
+    },
+    /// Create a new ed25519 key pair.
+    Keygen {
+        /// Where to write the secret key (kept by the registry maintainer).
+        #[arg(long, value_name = "FILE")]
+        secret: PathBuf,
+        /// Where to write the public key (shipped to users).
+        #[arg(long, value_name = "FILE")]
+        public: PathBuf,
+    },
+    /// Sign a registry directory: writes DIR/registry.sig.
+    Sign {
+        /// Secret key file.
+        #[arg(long, value_name = "FILE")]
+        key: PathBuf,
+        /// Registry directory.
+        dir: PathBuf,
+    },
+    /// Verify a registry directory's signature.
+    Verify {
+        /// Public key file.
+        #[arg(long, value_name = "FILE")]
+        pubkey: PathBuf,
+        /// Registry directory.
+        dir: PathBuf,
+    },
+}
+
+/// `healthguard eval …`.
+#[derive(Debug, Subcommand)]
+pub enum EvalCommand {
+    /// Count host names flagged as look-alikes of registry domains (one per line, or rank,domain CSV).
+    Domains {
+        /// The list.
+        file: PathBuf,
+        /// How many flagged hosts to list.
+        #[arg(long, default_value_t = 50)]
+        show: usize,
+        /// Registry selection.
+        #[command(flatten)]
+        registry: RegistryArgs,
+    },
+}

@@ -1,0 +1,39 @@
+//! The `healthguard` binary: a thin edge over the core. Parses arguments, reads files and
+//! standard input, prints, and sets the exit code in one place.
+
+mod args;
+mod check;
+mod eval;
+mod registry_cmd;
+
+use args::{Cli, Command};
+use clap::Parser;
+use std::process::ExitCode;
+
+/// Exit code when the input or the registry could not be used.
+pub const EXIT_INPUT_ERROR: u8 = 3;
+/// Exit code for a bad command line.
+pub const EXIT_USAGE: u8 = 64;
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Check(args) => check::run(args),
+        Command::Registry(cmd) => registry_cmd::run(cmd),
+        Command::Eval(cmd) => eval::run(cmd),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("healthguard: {e:#}");
+            ExitCode::from(EXIT_INPUT_ERROR)
+        }
+    }
+}

@@ -1,0 +1,40 @@
+//! HealthGuard's analysis core: parse → extract signals → score → explain, with no I/O,
+//! no async and no global mutable state.
+//!
+//! Build a [`Checker`] once from a registry, then check inputs; put the [`Analysis`] into
+//! words with [`Checker::report`].
+//!
+//! ```
+//! use healthguard_core::{Catalog, Checker, Input, Verdict};
+//! let checker = Checker::new(healthguard_registry::builtin().clone());
+//! let analysis = checker.check(Input::Sms {
+//!     sender: Some("NFZ"),
+//!     text: "NFZ: masz zwrot 312 zł, potwierdź dane: nfz-zwrot-pl.com",
+//! });
+//! assert_eq!(analysis.verdict, Verdict::Phishing);
+//! assert_eq!(analysis.institution.as_deref(), Some("pl.nfz"));
+//! let report = checker.report(&analysis, &Catalog::builtin(), None);
+//! assert_eq!(report.language.code(), "pl");
+//! ```
+#![deny(missing_docs)]
+
+mod analysis;
+mod catalogue;
+mod checker;
+pub mod fold;
+mod i18n;
+mod lang;
+mod lexicon;
+pub mod links;
+pub mod phones;
+mod phrases;
+mod report;
+
+pub use analysis::{Analysis, Finding, InputKind, Verdict};
+pub use catalogue::{Catalogue, Composite, Entry};
+pub use checker::{Checker, Input, Signals, MAX_LINKS, MAX_TEXT_BYTES};
+pub use i18n::{render, Catalog, Texts};
+pub use lang::detect as detect_language;
+pub use lexicon::{LureHit, Lexicon};
+pub use phrases::{PhraseMatch, PhraseSet};
+pub use report::{Advice, Contact, Report, ReportFinding};

@@ -1,0 +1,144 @@
+//! Links and e-mail addresses in free text: with or without a scheme, defanged
+//! (`hxxp`, `[.]`, `(.)`, `[dot]`), Unicode or punycode.
+
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// A link or address found in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link {
+    /// As written in the message (after re-fanging).
+    pub raw: String,
+    /// Host in lower-case ASCII (punycode); an IP literal stays as written.
+    pub host: String,
+    /// Whether it was an e-mail address rather than a link.
+    pub is_email: bool,
+    /// Whether the host is an IP address.
+    pub is_ip: bool,
+}
+
+static URL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?xi)
+        (?:\b[a-z][a-z0-9+.-]{1,15}://[^\s<>\x22'`{}|\\^]+)                       # scheme://…
+        | (?:[\p{L}\p{N}._%+-]+@(?:[\p{L}\p{N}-]+\.)+[\p{L}]{2,24})               # address
+        | (?:\b(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,62})?\.)+(?:[\p{L}]{2,24}|xn--[a-z0-9-]{1,59})\b(?::\d{1,5})?(?:/[^\s<>\x22'`{}|\\^]*)?)  # bare host
+        ",
+    )
+    .expect("valid regex")
+});
+
+static DEFANG: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?i)\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\[:\]|\bhxxp(s?)\b|\bh\*\*p(s?)\b").expect("valid regex"));
+
+/// Undoes common defanging so defanged indicators are analysed like live ones.
+pub fn refang(text: &str) -> std::borrow::Cow<'_, str> {
+    DEFANG.replace_all(text, |c: &regex::Captures| {
+        let m = c.get(0).map(|m| m.as_str()).unwrap_or_default().to_ascii_lowercase();
+        if m.starts_with('h') {
+            let s = c.get(1).or(c.get(2)).map(|m| m.as_str()).unwrap_or_default();
+            format!("http{s}")
+        } else if m.contains(':') {
+            ":".to_string()
+        } else {
+            ".".to_string()
+        }
+    })
+}
+
+/// Every link and address in `text`, de-duplicated by (host, kind), in order of appearance.
+pub fn extract(text: &str) -> Vec<Link> {
+    let text = refang(text);
+    let mut out: Vec<Link> = Vec::new();
+    for m in URL.find_iter(&text) {
+        let raw = m.as_str().trim_end_matches(|c: char| ".,;:!?)]}'\u{201D}\u{201C}»".contains(c));
+        if raw.is_empty() {
+            continue;
+        }
+        let Some(link) = parse_one(raw) else { continue };
+        if !out.iter().any(|l| l.host == link.host && l.is_email == link.is_email) {
+            out.push(link);
+        }
+    }
+    out
+}
+
+/// Parses one candidate: an address, a URL with a scheme, or a bare host with a path.
+pub fn parse_one(raw: &str) -> Option<Link> {
+    if !raw.contains("://") {
+        if let Some((local, domain)) = raw.rsplit_once('@') {
+            if local.is_empty() || local.contains('/') {
+                return None;
+            }
+            let host = host_ascii(domain)?;
+            return Some(Link { raw: raw.to_string(), host, is_email: true, is_ip: false });
+        }
+    }
+    let with_scheme = if raw.contains("://") { raw.to_string() } else { format!("http://{raw}") };
+    let url = url::Url::parse(&with_scheme).ok()?;
+    match url.host()? {
+        url::Host::Domain(d) => {
+            let host = host_ascii(d)?;
+            // Bare words like "np.pl" need a real public suffix; links with a scheme are taken
+            // as written.
+            if !raw.contains("://") && !known_suffix(&host) {
+                return None;
+            }
+            Some(Link { raw: raw.to_string(), host, is_email: false, is_ip: false })
+        }
+        url::Host::Ipv4(ip) => Some(Link { raw: raw.to_string(), host: ip.to_string(), is_email: false, is_ip: true }),
+        url::Host::Ipv6(ip) => Some(Link { raw: raw.to_string(), host: ip.to_string(), is_email: false, is_ip: true }),
+    }
+}
+
+fn host_ascii(host: &str) -> Option<String> {
+    let host = host.trim_end_matches('.');
+    let ascii = idna::domain_to_ascii(host).ok()?;
+    if ascii.is_empty() || !ascii.contains('.') {
+        return None;
+    }
+    Some(ascii)
+}
+
+fn known_suffix(host: &str) -> bool {
+    psl::domain(host.as_bytes()).is_some_and(|d| d.suffix().is_known())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hosts(text: &str) -> Vec<String> {
+        extract(text).into_iter().map(|l| l.host).collect()
+    }
+
+    #[test]
+    fn finds_links_with_and_without_scheme() {
+        assert_eq!(hosts("Wejdź na https://nfz-zwrot.pl/x?id=1."), vec!["nfz-zwrot.pl"]);
+        assert_eq!(hosts("potwierdź dane: nfz-zwrot-pl.com"), vec!["nfz-zwrot-pl.com"]);
+        assert_eq!(hosts("www.pacjent.gov.pl, oraz pacjent.gov.pl"), vec!["www.pacjent.gov.pl", "pacjent.gov.pl"]);
+    }
+
+    #[test]
+    fn refangs() {
+        assert_eq!(hosts("hxxps://evil[.]com/login"), vec!["evil.com"]);
+        assert_eq!(hosts("evil(.)example[dot]pl"), vec!["evil.example.pl"]);
+    }
+
+    #[test]
+    fn finds_addresses_and_ips() {
+        let l = extract("napisz: zwrot@nfz-pl.com lub http://192.168.0.1/a");
+        assert!(l[0].is_email && l[0].host == "nfz-pl.com");
+        assert!(l[1].is_ip && l[1].host == "192.168.0.1");
+    }
+
+    #[test]
+    fn idn_becomes_punycode() {
+        assert_eq!(hosts("https://pаcjent.gov.pl"), vec!["xn--pcjent-3ve.gov.pl"]);
+    }
+
+    #[test]
+    fn ignores_abbreviations_and_amounts() {
+        assert!(hosts("np. 1.282,82 zł itd. o godz. 12.30").is_empty());
+    }
+}

@@ -1,0 +1,111 @@
+//! Phone numbers in text or as a sender: found, parsed and normalised to E.164 with
+//! libphonenumber's data (the `phonenumber` crate), and classified.
+
+use phonenumber::{country::Id, PhoneNumber, Type};
+use regex::Regex;
+use std::sync::LazyLock;
+
+/// A phone number found and parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneHit {
+    /// As written.
+    pub raw: String,
+    /// E.164 form, or the digits of a short code.
+    pub e164: String,
+    /// ISO country of the number, when known.
+    pub region: Option<String>,
+    /// Whether libphonenumber considers it a valid number.
+    pub valid: bool,
+    /// Premium-rate (expensive) number.
+    pub premium: bool,
+}
+
+static CANDIDATE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"(?:\+|\b00)?\(?\d[\d \-.()/]{6,18}\d\b").expect("valid regex"));
+
+/// Parses one number as written, with `default_region` (e.g. `PL`) for national forms.
+pub fn parse(raw: &str, default_region: &str) -> Option<PhoneHit> {
+    let compact: String = raw.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
+    if compact.is_empty() {
+        return None;
+    }
+    let digits = compact.trim_start_matches('+');
+    if !compact.starts_with('+') && !compact.starts_with("00") && (3..=6).contains(&digits.len()) {
+        return Some(PhoneHit { raw: raw.to_string(), e164: digits.to_string(), region: Some(default_region.to_string()), valid: true, premium: false });
+    }
+    let normalized = match compact.strip_prefix("00") {
+        Some(rest) => format!("+{rest}"),
+        None => compact.clone(),
+    };
+    let region: Option<Id> = default_region.parse().ok();
+    let number: PhoneNumber = phonenumber::parse(region, &normalized).ok()?;
+    let valid = phonenumber::is_valid(&number);
+    let premium = valid && matches!(number.number_type(&phonenumber::metadata::DATABASE), Type::PremiumRate);
+    Some(PhoneHit {
+        raw: raw.to_string(),
+        e164: number.format().mode(phonenumber::Mode::E164).to_string(),
+        region: number.country().id().map(|id| id.as_ref().to_string()),
+        valid,
+        premium,
+    })
+}
+
+/// Phone numbers in free text. To keep amounts, dates, PESEL/CNP and card numbers out, a
+/// candidate must be international (`+…`, `00…`) or have the length of a national number of
+/// the default region (9 digits in Poland; 10 starting with 0 in Romania).
+pub fn extract(text: &str, default_region: &str) -> Vec<PhoneHit> {
+    let mut out: Vec<PhoneHit> = Vec::new();
+    for m in CANDIDATE.find_iter(text) {
+        let raw = m.as_str().trim();
+        let digits: String = raw.chars().filter(|c| c.is_ascii_digit()).collect();
+        let international = raw.starts_with('+') || raw.starts_with("00");
+        let national = match default_region {
+            "PL" => digits.len() == 9 && !digits.starts_with('0'),
+            "RO" => digits.len() == 10 && digits.starts_with('0'),
+            _ => false,
+        };
+        if !(international || national) || has_decimal_shape(raw) {
+            continue;
+        }
+        if let Some(hit) = parse(raw, default_region) {
+            if hit.valid && !out.iter().any(|h| h.e164 == hit.e164) {
+                out.push(hit);
+            }
+        }
+    }
+    out
+}
+
+/// `1.282,82` or `12.30`: an amount or a time, not a phone number.
+fn has_decimal_shape(raw: &str) -> bool {
+    raw.contains(',') || raw.split(['.', ' ']).any(|g| g.len() == 2 && raw.contains('.') && raw.len() < 8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_national_and_international_forms() {
+        assert_eq!(parse("800 190 590", "PL").unwrap().e164, "+48800190590");
+        assert_eq!(parse("+48 573 205 962", "RO").unwrap().e164, "+48573205962");
+        assert_eq!(parse("0048573205962", "RO").unwrap().e164, "+48573205962");
+        assert_eq!(parse("0800 800 950", "RO").unwrap().e164, "+40800800950");
+        assert_eq!(parse("8080", "PL").unwrap().e164, "8080");
+    }
+
+    #[test]
+    fn flags_premium_rate() {
+        let p = parse("+48 703 123 456", "PL").unwrap();
+        assert!(p.premium, "{p:?}");
+        assert!(!parse("+48 600 123 456", "PL").unwrap().premium);
+    }
+
+    #[test]
+    fn extracts_from_text_without_amounts_or_ids() {
+        let hits = extract("Zadzwoń 600-123-456 lub +44 20 7946 0958. Kwota 1 282,82 zł, PESEL 85010112345", "PL");
+        let numbers: Vec<&str> = hits.iter().map(|h| h.e164.as_str()).collect();
+        assert_eq!(numbers, vec!["+48600123456", "+442079460958"]);
+        assert_eq!(hits[1].region.as_deref(), Some("GB"));
+    }
+}

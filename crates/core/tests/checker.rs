@@ -1,0 +1,185 @@
+//! Signal-by-signal tests of the checker on the built-in registry.
+//!
+//! Every message here was written by the HealthGuard project for testing.
+
+use healthguard_core::{Analysis, Catalog, Checker, Input, Verdict};
+use healthguard_registry::Lang;
+use std::sync::OnceLock;
+
+fn checker() -> &'static Checker {
+    static C: OnceLock<Checker> = OnceLock::new();
+    C.get_or_init(|| Checker::new(healthguard_registry::builtin().clone()))
+}
+
+fn sms(sender: &str, text: &str) -> Analysis {
+    checker().check(Input::Sms { sender: Some(sender), text })
+}
+
+fn text(t: &str) -> Analysis {
+    checker().check(Input::Text(t))
+}
+
+fn codes(a: &Analysis) -> Vec<&str> {
+    a.findings.iter().map(|f| f.code.as_str()).collect()
+}
+
+#[test]
+fn claims_are_found_in_names_inflections_and_abbreviations() {
+    for t in [
+        "Narodowy Fundusz Zdrowia informuje o zmianach",
+        "Wiadomość z Narodowego Funduszu Zdrowia",
+        "Decyzja NFZ-u w Twojej sprawie",
+        "NARODOWEGO FUNDUSZU ZDROWIA",
+        "Narodowego Funduszu Zdrowia".replace('o', "о").as_str(), // Cyrillic о
+        "N\u{200B}F\u{200B}Z informuje",
+    ] {
+        assert_eq!(text(t).institution.as_deref(), Some("pl.nfz"), "{t}");
+    }
+    for t in ["Casa Națională de Asigurări de Sănătate", "Casa Naţională de Asigurări de Sănătate", "Casa Nationala de Asigurari de Sanatate", "Mesaj de la CNAS", "Mesaj de la CNAS-ul"] {
+        assert_eq!(text(t).institution.as_deref(), Some("ro.cnas"), "{t}");
+    }
+    assert_eq!(text("Zwykła wiadomość od znajomego").institution, None);
+}
+
+#[test]
+fn disguised_words_are_reported() {
+    let a = text("Nаrodowy Fundusz Zdrowia: zwrot"); // Cyrillic а
+    assert!(codes(&a).contains(&"OBFUSCATED_TEXT"), "{:?}", codes(&a));
+}
+
+#[test]
+fn lures_carry_the_matched_phrase_as_evidence() {
+    let a = text("Prosimy o podanie numeru karty i kodu CVV oraz PESEL.");
+    let card = a.findings.iter().find(|f| f.code == "LURE_CARD_DATA").expect("card lure");
+    assert!(a.findings.iter().any(|f| f.code == "LURE_PERSONAL_ID"));
+    assert!(!card.evidence.is_empty());
+    assert!(a.findings.iter().any(|f| f.code == "LURE_CARD_DATA" && "Prosimy o podanie numeru karty i kodu CVV oraz PESEL.".contains(&f.evidence)));
+}
+
+#[test]
+fn policy_violation_cites_the_policy() {
+    let a = sms("NFZ", "NFZ: podaj numer karty i CVV, aby otrzymać zwrot.");
+    let v = a.findings.iter().find(|f| f.code == "POLICY_VIOLATION").expect("policy violation");
+    assert!(v.get("policy").is_some_and(|p| p.starts_with("pl.nfz.")), "{v:?}");
+    let report = checker().report(&a, &Catalog::builtin(), Some(Lang::En));
+    let msg = &report.findings.iter().find(|f| f.code == "POLICY_VIOLATION").unwrap().message;
+    assert!(msg.contains("NFZ"), "{msg}");
+    assert_eq!(a.verdict, Verdict::Phishing);
+}
+
+#[test]
+fn links_of_the_claimed_institution_are_judged() {
+    let a = text("NFZ: sprawdź szczegóły na https://nfz-info-pacjent.site/status");
+    assert!(codes(&a).contains(&"LINK_NOT_OF_CLAIMED"), "{:?}", codes(&a));
+    assert!(a.verdict >= Verdict::Suspicious);
+    let a = text("NFZ: szczegóły na https://www.nfz.gov.pl/dla-pacjenta/");
+    assert!(codes(&a).contains(&"LINK_OFFICIAL"));
+    assert!(a.verdict <= Verdict::Unverified, "{a:?}");
+}
+
+#[test]
+fn lookalike_links_name_their_target() {
+    let a = text("Odbierz: http://pacjent-gov.pl/ikp");
+    let f = a.findings.iter().find(|f| f.get("target").is_some()).expect("a look-alike finding");
+    assert_eq!(f.get("target"), Some("pacjent.gov.pl"));
+    assert_eq!(a.verdict, Verdict::Phishing);
+    assert_eq!(a.institution.as_deref(), Some("pl.ikp"));
+}
+
+#[test]
+fn phones_in_text_are_compared_with_the_claimed_institution() {
+    let a = text("NFZ: w razie pytań dzwoń 800 190 590");
+    assert!(codes(&a).contains(&"PHONE_OFFICIAL"), "{:?}", codes(&a));
+    let a = text("NFZ: zadzwoń pilnie pod numer +44 7700 900123");
+    assert!(codes(&a).contains(&"PHONE_NOT_OF_CLAIMED"), "{:?}", codes(&a));
+    assert!(codes(&a).contains(&"PHONE_FOREIGN"), "{:?}", codes(&a));
+}
+
+#[test]
+fn sms_from_a_plain_number_claiming_an_institution() {
+    let a = sms("+48 600 111 222", "NFZ: Twoje ubezpieczenie wygasa dziś, opłać składkę");
+    assert!(codes(&a).contains(&"SENDER_ORDINARY_NUMBER"), "{:?}", codes(&a));
+}
+
+#[test]
+fn advisories_match_phrases_and_domains() {
+    let a = text("Zwrot kosztów leków: Przejdź do weryfikacji");
+    assert!(codes(&a).contains(&"ADVISORY_MATCH"), "{:?}", codes(&a));
+    let a = checker().check(Input::Url("https://renew-insurance.info/nfz"));
+    assert!(codes(&a).contains(&"ADVISORY_DOMAIN"), "{:?}", codes(&a));
+    assert_eq!(a.verdict, Verdict::Phishing);
+}
+
+#[test]
+fn official_sources_without_lures_are_never_phishing() {
+    for t in [
+        "Twoja e-recepta: kod 4821",
+        "Przypominamy o wizycie kontrolnej. Informacje: https://pacjent.gov.pl",
+        "CNAS: informații despre cardul de sănătate pe https://cnas.ro",
+    ] {
+        let a = text(t);
+        assert!(a.verdict < Verdict::Suspicious, "{t}: {a:?}");
+    }
+}
+
+#[test]
+fn general_phishing_is_caught_too() {
+    let a = text("Your account has been suspended due to unusual sign-in activity. Verify your account within 24 hours: http://secure-login-update.xyz/verify");
+    assert!(a.verdict >= Verdict::Suspicious, "{:?}", codes(&a));
+    let a = text("Twoja paczka czeka. Dopłać 1,99 zł: https://inpost-dopłata.top/p");
+    assert!(a.verdict >= Verdict::Suspicious, "{:?}", codes(&a));
+}
+
+#[test]
+fn reports_are_complete_in_every_language() {
+    let a = sms("NFZ", "NFZ: masz zwrot 312 zł, potwierdź dane: nfz-zwrot-pl.com");
+    let texts = Catalog::builtin();
+    for lang in Lang::ALL {
+        let r = checker().report(&a, &texts, Some(lang));
+        assert!(!r.headline.is_empty() && !r.summary.is_empty());
+        for f in &r.findings {
+            assert!(!f.message.is_empty() && !f.message.contains('{'), "{lang:?} {}: {}", f.code, f.message);
+        }
+        assert!(!r.advice.report_to.is_empty() && !r.advice.official_contacts.is_empty(), "{lang:?}");
+        for c in r.advice.official_contacts.iter().chain(&r.advice.report_to) {
+            assert!(!c.text.contains('{') && !c.text.is_empty(), "{c:?}");
+        }
+    }
+}
+
+#[test]
+fn huge_input_is_truncated_not_fatal() {
+    let big = "NFZ zwrot ".repeat(200_000);
+    let a = text(&big);
+    assert!(codes(&a).contains(&"INPUT_TRUNCATED"));
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn arbitrary_text_never_panics(s in any::<String>(), sender in proptest::option::of(any::<String>())) {
+            let a = checker().check(Input::Sms { sender: sender.as_deref(), text: &s });
+            let _ = checker().report(&a, &Catalog::builtin(), None);
+            let _ = checker().check(Input::Url(&s));
+            let _ = checker().check(Input::Phone(&s));
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..4096)) {
+            let s = String::from_utf8_lossy(&bytes);
+            let a = checker().check(Input::Text(&s));
+            prop_assert!(a.score.is_finite());
+        }
+
+        #[test]
+        fn odd_unicode_never_panics(s in "[\\u{0300}-\\u{036F}\\u{200B}-\\u{200F}\\u{0400}-\\u{04FF}a-z .:/@\\[\\]-]{0,400}") {
+            let a = checker().check(Input::Text(&s));
+            prop_assert!(a.score.is_finite());
+        }
+    }
+}

@@ -1,0 +1,84 @@
+//! URL shorteners and free-hosting parents (`data/lists/*.txt` of the workspace).
+
+use crate::hash::Table;
+use crate::host;
+use crate::HostKind;
+
+/// `data/lists/shorteners.txt`: hosts matched exactly.
+pub(crate) const SHORTENERS_TXT: &str = include_str!("../../../data/lists/shorteners.txt");
+/// `data/lists/free_hosting.txt`: hosts matched with all their subdomains.
+pub(crate) const FREE_HOSTING_TXT: &str = include_str!("../../../data/lists/free_hosting.txt");
+
+/// The entries of a list file: one per line, `#` comments, blank lines skipped.
+pub(crate) fn entries(text: &'static str) -> impl Iterator<Item = &'static str> {
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+}
+
+/// Both lists as hash sets, for repeated classification.
+pub(crate) struct HostLists {
+    shorteners: Table<()>,
+    free_hosting: Table<()>,
+}
+
+impl HostLists {
+    /// Builds the sets from the embedded files.
+    pub(crate) fn embedded() -> HostLists {
+        HostLists {
+            shorteners: set(SHORTENERS_TXT),
+            free_hosting: set(FREE_HOSTING_TXT),
+        }
+    }
+
+    /// Classifies a host (see [`crate::classify_host`]).
+    pub(crate) fn classify(&self, raw: &str) -> HostKind {
+        classify_with(
+            raw,
+            |h| self.shorteners.contains(h.as_bytes()),
+            |h| self.free_hosting.contains(h.as_bytes()),
+        )
+    }
+}
+
+fn set(text: &'static str) -> Table<()> {
+    let mut t = Table::default();
+    for e in entries(text) {
+        t.entry_or(e.as_bytes(), || ());
+    }
+    t
+}
+
+/// Classification without any table: scans the embedded lists.
+pub(crate) fn classify_scan(raw: &str) -> HostKind {
+    classify_with(
+        raw,
+        |h| entries(SHORTENERS_TXT).any(|e| e == h),
+        |h| entries(FREE_HOSTING_TXT).any(|e| e == h),
+    )
+}
+
+fn classify_with(
+    raw: &str,
+    is_shortener: impl Fn(&str) -> bool,
+    is_free: impl Fn(&str) -> bool,
+) -> HostKind {
+    if host::is_ip_literal(raw) {
+        return HostKind::IpAddress;
+    }
+    let h = match host::fast(raw) {
+        host::Fast::Ascii(buf) => buf.as_str().to_owned(),
+        host::Fast::Idna => match host::to_ascii_owned(raw) {
+            Some(a) => a,
+            None => return HostKind::Ordinary,
+        },
+        host::Fast::Invalid => return HostKind::Ordinary,
+    };
+    if is_shortener(&h) {
+        return HostKind::Shortener;
+    }
+    if host::label_starts(&h).any(|i| is_free(&h[i..])) {
+        return HostKind::FreeHosting;
+    }
+    HostKind::Ordinary
+}

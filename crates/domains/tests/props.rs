@@ -1,0 +1,130 @@
+//! Property tests: no input panics, every input finishes quickly, verdicts are consistent.
+
+mod support;
+
+use healthguard_domains::{
+    classify_host, is_mixed_script, registrable_domain, to_ascii, to_unicode, Assessment,
+    DomainIndex,
+};
+use proptest::prelude::*;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+use support::registry;
+
+fn index() -> &'static DomainIndex {
+    static INDEX: OnceLock<DomainIndex> = OnceLock::new();
+    INDEX.get_or_init(registry::index)
+}
+
+/// Runs every public entry point on `s` and checks the invariants of the verdict.
+fn exercise(s: &str) {
+    let verdict = index().check(s);
+    match &verdict {
+        Assessment::Official { domain, owner } => {
+            assert!(registry::PROTECTED.contains(&(domain.as_str(), owner.as_str())));
+        }
+        Assessment::Lookalike(l) => {
+            assert!(l.host.is_ascii() && l.host == l.host.to_ascii_lowercase(), "{l:?}");
+            assert_ne!(l.host, l.imitates);
+            assert!(registry::PROTECTED.contains(&(l.imitates.as_str(), l.owner.as_str())));
+            assert_eq!(to_ascii(&l.display).as_deref(), Some(l.host.as_str()), "{l:?}");
+        }
+        Assessment::Unrelated => {}
+    }
+    if let Some(a) = to_ascii(s) {
+        assert!(a.is_ascii() && a.len() <= 253, "{a}");
+        assert_eq!(index().check(&a), verdict, "{s:?} vs its ASCII form {a:?}");
+        assert_eq!(to_ascii(&to_unicode(&a)).as_deref(), Some(a.as_str()));
+    }
+    let _ = to_unicode(s);
+    let _ = registrable_domain(s);
+    let _ = is_mixed_script(s);
+    let _ = classify_host(s);
+    assert_eq!(index().classify_host(s), classify_host(s), "{s:?}");
+}
+
+/// Domain-like strings built from pieces that matter to the rules, with odd Unicode mixed in.
+fn hostish() -> impl Strategy<Value = String> {
+    let piece = prop::sample::select(vec![
+        "nfz", "gov", "pl", "pacjent", "ezdrowie", "cez", "ms", "cnas", "casan", "cascluj", "zwrot",
+        "gev", "www", "com", "ro", "xn--", "xn--80aa0cbo", "olsztyn", "warszawa", "e", "-", ".",
+        "..", "0", "1", "rn", "vv", "\u{430}", "\u{43e}", "\u{441}", "\u{3002}", "\u{ff0e}",
+        "\u{301}", "\u{200d}", "\u{200b}", "\u{ad}", "\u{202e}", "\u{fffd}", "\u{1f600}",
+        "\u{142}", "\u{f3}", "\u{219}", "ß", "İ", "ﬁ", "K", "Ⅻ", "\u{0}", " ", "/", ":", "[",
+        "]", "@", "%", "_",
+    ]);
+    prop::collection::vec(piece, 0..12).prop_map(|v| v.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_strings_never_panic(s in any::<String>()) {
+        exercise(&s);
+    }
+
+    #[test]
+    fn domain_like_strings_never_panic(s in hostish()) {
+        exercise(&s);
+    }
+
+    #[test]
+    fn ascii_case_and_trailing_dot_do_not_matter(s in "[a-z0-9.-]{1,40}") {
+        let v = index().check(&s);
+        prop_assert_eq!(index().check(&s.to_ascii_uppercase()), v.clone());
+        if !s.ends_with('.') {
+            prop_assert_eq!(index().check(&format!("{s}.")), v);
+        }
+    }
+
+    #[test]
+    fn long_inputs_finish_quickly(s in prop::collection::vec(hostish(), 1..40)) {
+        let long = s.join(".");
+        let t = Instant::now();
+        exercise(&long);
+        prop_assert!(t.elapsed() < Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn one_megabyte_inputs_are_refused_quickly() {
+    let cases = [
+        "a".repeat(1 << 20),
+        "nfz-".repeat(1 << 18),
+        "a.".repeat(1 << 19),
+        "\u{430}".repeat(1 << 19),
+        format!("{}.nfz.gov.pl", "x".repeat(1 << 20)),
+    ];
+    for s in &cases {
+        let t = Instant::now();
+        assert_eq!(index().check(s), Assessment::Unrelated);
+        assert_eq!(to_ascii(s), None);
+        assert_eq!(registrable_domain(s), None);
+        assert!(!is_mixed_script(s));
+        let _ = classify_host(s);
+        let _ = index().classify_host(s);
+        assert!(t.elapsed() < Duration::from_millis(50), "{}: {:?}", s.len(), t.elapsed());
+        // Showing an invalid host to a person copies it once.
+        let t = Instant::now();
+        assert_eq!(to_unicode(s).len(), s.trim().len());
+        assert!(t.elapsed() < Duration::from_millis(500), "{}: {:?}", s.len(), t.elapsed());
+    }
+}
+
+#[test]
+fn worst_case_valid_hosts_are_fast() {
+    // 127 one-letter labels; 63-byte labels full of protected names; many tokens.
+    let many_labels = vec!["a"; 125].join(".") + ".pl";
+    let tokens = vec!["nfz"; 15].join("-");
+    let heavy = format!("{tokens}.{tokens}.{tokens}.nfz-gov-pl.com");
+    let subs = vec!["nfz.gov"; 30].join(".") + ".example.com";
+    for h in [many_labels.as_str(), heavy.as_str(), subs.as_str()] {
+        assert!(to_ascii(h).is_some(), "{h}");
+        let t = Instant::now();
+        for _ in 0..100 {
+            let _ = index().check(h);
+        }
+        assert!(t.elapsed() < Duration::from_millis(200), "{h}: {:?}", t.elapsed());
+    }
+}
