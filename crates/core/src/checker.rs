@@ -342,16 +342,10 @@ impl Checker {
 
     /// Reads message text: claims, lures, links, phone numbers, advisory phrases, disguises.
     pub fn add_text(&self, s: &mut Signals, text: &str) {
-        let text = if text.len() > MAX_TEXT_BYTES {
-            let mut cut = MAX_TEXT_BYTES;
-            while !text.is_char_boundary(cut) {
-                cut -= 1;
-            }
+        if text.len() > MAX_TEXT_BYTES {
             s.findings.push(Finding::new("INPUT_TRUNCATED", format!("{} bytes", text.len())));
-            &text[..cut]
-        } else {
-            text
-        };
+        }
+        let text = crate::fold::prefix(text, MAX_TEXT_BYTES);
         let folded = fold(text);
         if !folded.disguises.is_empty() {
             let shown: Vec<&str> = folded.disguises.iter().map(String::as_str).take(5).collect();
@@ -382,7 +376,7 @@ impl Checker {
             }
         }
         if s.language_sample.len() < 4096 {
-            s.language_sample.push_str(&text[..text.len().min(4096)]);
+            s.language_sample.push_str(crate::fold::prefix(text, 4096));
             s.language_sample.push('\n');
         }
     }
@@ -414,7 +408,8 @@ impl Checker {
             s.claims.push(Claim { institution: *m.payload, evidence: folded.original(text, m.start, m.end).to_string(), strength: 1 });
         }
         // Abbreviations: whole words in the original text, case-sensitive ("NFZ", "NFZ-u").
-        for token in text.split(|c: char| !c.is_alphanumeric()).filter(|t| t.len() >= 3 && t.len() <= 12) {
+        let visible = crate::fold::strip_invisible(text);
+        for token in visible.split(|c: char| !c.is_alphanumeric()).filter(|t| t.len() >= 3 && t.len() <= 12) {
             if let Some(&ix) = self.abbreviations.get(token) {
                 s.claims.push(Claim { institution: ix, evidence: token.to_string(), strength: 1 });
             }
@@ -545,12 +540,17 @@ impl Checker {
         }
         match self.domains.check(&link.host) {
             Assessment::Official { domain, owner } => {
-                let ix = self.index_of(&owner);
                 let confidence = self.domain_confidence.get(&domain).copied().unwrap_or(Confidence::Low);
-                if let Some(ix) = ix {
-                    if confidence.can_authenticate() {
+                match self.index_of(&owner) {
+                    Some(ix) if confidence.can_authenticate() => {
                         official.insert(ix);
                         out.push((Finding::new("LINK_OFFICIAL", shown).institution(owner), Some(ix)));
+                    }
+                    // A low-confidence domain (e.g. a legacy site that may have lapsed and been
+                    // re-registered) is not trusted: judged like any other foreign link.
+                    _ => {
+                        *unofficial += 1;
+                        out.push((Finding::new("LINK_UNOFFICIAL", shown), None));
                     }
                 }
             }
@@ -623,7 +623,8 @@ impl Checker {
         for ix in self.lineage(claimed) {
             let inst = self.inst(ix);
             for policy in &inst.policies {
-                if !policy.provenance.confidence.can_authenticate() {
+                let inherited = ix != claimed;
+                if !policy.provenance.confidence.can_authenticate() || (inherited && !policy.children) {
                     continue;
                 }
                 let applies = policy.channels.is_empty() || channel.is_none_or(|c| policy.channels.contains(&c));

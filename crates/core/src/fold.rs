@@ -38,6 +38,27 @@ impl Folded {
     }
 }
 
+/// `text` without zero-width and formatting characters (borrowed when it has none).
+pub fn strip_invisible(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().any(is_invisible) {
+        std::borrow::Cow::Owned(text.chars().filter(|c| !is_invisible(*c)).collect())
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// Prefix of `text` of at most `max` bytes, cut at a character boundary.
+pub fn prefix(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut cut = max;
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    &text[..cut]
+}
+
 /// Characters removed without a trace: zero-width and formatting characters.
 fn is_invisible(c: char) -> bool {
     matches!(

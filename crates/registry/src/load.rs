@@ -383,6 +383,7 @@ impl Builder {
                 id: pid,
                 never: p.never,
                 channels: p.channels,
+                children: p.children,
                 text,
                 provenance: Provenance { source, confidence: p.confidence },
             });

@@ -291,6 +291,8 @@ pub struct Policy {
     pub never: Vec<LureKind>,
     /// On which channels the policy holds (empty: all).
     pub channels: Vec<Channel>,
+    /// Whether branches and services under the institution are bound by it too.
+    pub children: bool,
     /// The policy in plain words, in every language.
     pub text: Localized,
     /// Source and confidence.

@@ -221,6 +221,10 @@ pub struct PolicyEntry {
     /// Channels (empty: all).
     #[serde(default)]
     pub channels: Vec<Channel>,
+    /// Whether the policy also holds for branches and services under this institution
+    /// (default true).
+    #[serde(default = "default_true")]
+    pub children: bool,
     /// The policy in every language.
     pub text: Spanned<BTreeMap<Lang, String>>,
     /// Source.
