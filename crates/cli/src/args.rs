@@ -133,6 +133,18 @@ pub enum RegistryCommand {
 /// `healthguard eval …`.
 #[derive(Debug, Subcommand)]
 pub enum EvalCommand {
+    /// Precision, recall and false-positive rate on labelled SMS (JSON lines with `label`
+    /// and `text`; labels smishing|phishing = threat, ham = legitimate, others reported apart).
+    Sms {
+        /// The JSON-lines file.
+        file: PathBuf,
+        /// How many false positives and misses to list, with their findings.
+        #[arg(long, default_value_t = 10)]
+        show: usize,
+        /// Registry selection.
+        #[command(flatten)]
+        registry: RegistryArgs,
+    },
     /// Count host names flagged as look-alikes of registry domains (one per line, or rank,domain CSV).
     Domains {
         /// The list.

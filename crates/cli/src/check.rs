@@ -13,7 +13,9 @@ const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
 /// Runs a check; returns the verdict's exit code.
 pub fn run(args: CheckArgs) -> Result<u8> {
     let lang = match &args.lang {
-        Some(code) => Some(Lang::from_code(code).with_context(|| format!("unsupported language {code:?}: use pl, ro, en or uk"))?),
+        Some(code) => Some(
+            Lang::from_code(code).with_context(|| format!("unsupported language {code:?}: use pl, ro, en or uk"))?,
+        ),
         None => None,
     };
     let registry = registry_cmd::select(&args.registry)?;
@@ -30,7 +32,10 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         checker.check(Input::Phone(number))
     } else if args.sms {
         let text = text_input()?;
-        checker.check(Input::Sms { sender: args.sender.as_deref(), text: &text })
+        checker.check(Input::Sms {
+            sender: args.sender.as_deref(),
+            text: &text,
+        })
     } else if args.text {
         let text = text_input()?;
         checker.check(Input::Text(&text))
@@ -47,7 +52,10 @@ pub fn run(args: CheckArgs) -> Result<u8> {
 
 fn read_stdin() -> Result<String> {
     let mut bytes = Vec::new();
-    std::io::stdin().take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes).context("cannot read standard input")?;
+    std::io::stdin()
+        .take(MAX_INPUT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .context("cannot read standard input")?;
     if bytes.len() as u64 > MAX_INPUT_BYTES {
         bail!("input larger than {} MiB refused", MAX_INPUT_BYTES / 1024 / 1024);
     }
@@ -72,7 +80,11 @@ pub fn human(r: &Report) -> String {
     if let Some(name) = &r.institution_name {
         let _ = writeln!(out, "  {}: {name}", t.ui("institution"));
     }
-    let shown: Vec<_> = r.findings.iter().filter(|f| f.code != "CLAIMS_INSTITUTION" || r.findings.len() == 1).collect();
+    let shown: Vec<_> = r
+        .findings
+        .iter()
+        .filter(|f| f.code != "CLAIMS_INSTITUTION" || r.findings.len() == 1)
+        .collect();
     if !shown.is_empty() {
         let _ = writeln!(out, "\n{}:", t.ui("findings"));
         for f in shown {
@@ -87,7 +99,11 @@ pub fn human(r: &Report) -> String {
     if !r.advice.official_contacts.is_empty() {
         let _ = writeln!(out, "\n{}:", t.ui("official_contacts"));
         for c in &r.advice.official_contacts {
-            let weak = if c.confidence == healthguard_registry::Confidence::High { String::new() } else { format!(" {low}") };
+            let weak = if c.confidence == healthguard_registry::Confidence::High {
+                String::new()
+            } else {
+                format!(" {low}")
+            };
             let _ = writeln!(out, "  • {}{weak}", c.text);
         }
     }

@@ -1,14 +1,17 @@
 //! `healthguard eval …`: detection measured on labelled data.
 
 use crate::args::EvalCommand;
+use crate::metrics::Confusion;
 use crate::registry_cmd;
 use anyhow::{Context, Result};
+use healthguard_core::Verdict;
 use healthguard_domains::Assessment;
 use std::collections::BTreeMap;
 
 /// Runs an eval subcommand.
 pub fn run(cmd: EvalCommand) -> Result<u8> {
     match cmd {
+        EvalCommand::Sms { file, show, registry } => eval_sms(&file, show, &registry_cmd::select(&registry)?),
         EvalCommand::Domains { file, show, registry } => {
             let registry = registry_cmd::select(&registry)?;
             let checker = healthguard_core::Checker::new(registry);
@@ -35,7 +38,11 @@ pub fn run(cmd: EvalCommand) -> Result<u8> {
                 }
             }
             let elapsed = started.elapsed();
-            let rate = if total == 0 { 0.0 } else { 100.0 * flagged.len() as f64 / total as f64 };
+            let rate = if total == 0 {
+                0.0
+            } else {
+                100.0 * flagged.len() as f64 / total as f64
+            };
             println!("file: {}", file.display());
             println!("hosts: {total}");
             println!("official (registry domains): {official}");
@@ -48,10 +55,85 @@ pub fn run(cmd: EvalCommand) -> Result<u8> {
             for (host, target, technique) in flagged.iter().take(show) {
                 println!("  {host:<40} imitates {target:<24} ({technique})");
             }
-            println!("time: {:.1} ms ({:.0} hosts/s)", elapsed.as_secs_f64() * 1e3, total as f64 / elapsed.as_secs_f64().max(1e-9));
+            println!(
+                "time: {:.1} ms ({:.0} hosts/s)",
+                elapsed.as_secs_f64() * 1e3,
+                total as f64 / elapsed.as_secs_f64().max(1e-9)
+            );
             Ok(0)
         }
     }
+}
+
+/// Threat labels; legitimate labels. Anything else (spam) is reported apart.
+const THREAT: &[&str] = &["smishing", "phishing"];
+const LEGITIMATE: &[&str] = &["ham"];
+
+fn eval_sms(file: &std::path::Path, show: usize, registry: &healthguard_registry::Registry) -> Result<u8> {
+    let checker = healthguard_core::Checker::new(registry.clone());
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let mut seen = std::collections::HashSet::new();
+    let mut confusion = Confusion::default();
+    let (mut duplicates, mut bad_lines) = (0usize, 0usize);
+    let mut false_positives = Vec::new();
+    let mut misses = Vec::new();
+    let started = std::time::Instant::now();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let Ok(item) = serde_json::from_str::<serde_json::Value>(line) else {
+            bad_lines += 1;
+            continue;
+        };
+        let (Some(label), Some(body)) = (item["label"].as_str(), item["text"].as_str()) else {
+            bad_lines += 1;
+            continue;
+        };
+        // The sources overlap verbatim: count each distinct text once.
+        if !seen.insert(healthguard_core::fold::fold(body).text) {
+            duplicates += 1;
+            continue;
+        }
+        let sender = item["sender"].as_str();
+        let analysis = checker.check(healthguard_core::Input::Sms { sender, text: body });
+        confusion.add(label, analysis.verdict);
+        let flagged = analysis.verdict >= Verdict::Suspicious;
+        let codes: Vec<&str> = analysis
+            .findings
+            .iter()
+            .filter(|f| f.weight != 0.0)
+            .map(|f| f.code.as_str())
+            .collect();
+        if flagged && LEGITIMATE.contains(&label) {
+            false_positives.push(format!("{:.1} {:?}: {}", analysis.score, codes, one_line(body)));
+        } else if !flagged && THREAT.contains(&label) {
+            misses.push(format!("{:.1} {:?}: {}", analysis.score, codes, one_line(body)));
+        }
+    }
+    let elapsed = started.elapsed();
+    let items: usize = seen.len();
+    println!(
+        "file: {} ({items} distinct messages, {duplicates} duplicates skipped, {bad_lines} unreadable lines)",
+        file.display()
+    );
+    print!("{}", confusion.table(THREAT, LEGITIMATE));
+    println!("\nfalse positives ({}), first {show}:", false_positives.len());
+    for f in false_positives.iter().take(show) {
+        println!("  {f}");
+    }
+    println!("misses ({}), first {show}:", misses.len());
+    for m in misses.iter().take(show) {
+        println!("  {m}");
+    }
+    println!(
+        "time: {:.1} ms ({:.0} messages/s, one thread)",
+        elapsed.as_secs_f64() * 1e3,
+        items as f64 / elapsed.as_secs_f64().max(1e-9)
+    );
+    Ok(0)
+}
+
+fn one_line(text: &str) -> String {
+    let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    healthguard_core::fold::prefix(&flat, 140).to_string()
 }
 
 /// A host from a line: plain `host`, `rank,host` CSV, or a URL. Comments and headers skipped.

@@ -4,6 +4,7 @@
 mod args;
 mod check;
 mod eval;
+mod metrics;
 mod registry_cmd;
 
 use args::{Cli, Command};

@@ -42,7 +42,12 @@ pub fn run(cmd: RegistryCommand) -> Result<u8> {
             match registry::load(&files) {
                 Ok(r) => {
                     let (domains, phones, policies, advisories) = r.institutions.iter().fold((0, 0, 0, 0), |acc, i| {
-                        (acc.0 + i.domains.len(), acc.1 + i.phones.len(), acc.2 + i.policies.len(), acc.3 + i.advisories.len())
+                        (
+                            acc.0 + i.domains.len(),
+                            acc.1 + i.phones.len(),
+                            acc.2 + i.policies.len(),
+                            acc.3 + i.advisories.len(),
+                        )
                     });
                     println!(
                         "ok: registry {} — {} countries, {} institutions, {domains} domains, {phones} phones, {policies} policies, {advisories} advisories",
@@ -70,12 +75,24 @@ pub fn run(cmd: RegistryCommand) -> Result<u8> {
                         println!("{}", serde_json::to_string_pretty(&list)?);
                     } else {
                         for i in &r.institutions {
-                            println!("{:<28} {}  {}", i.id, i.country, i.names.values().flatten().next().map(String::as_str).unwrap_or_default());
+                            println!(
+                                "{:<28} {}  {}",
+                                i.id,
+                                i.country,
+                                i.names
+                                    .values()
+                                    .flatten()
+                                    .next()
+                                    .map(String::as_str)
+                                    .unwrap_or_default()
+                            );
                         }
                     }
                 }
                 Some(id) => {
-                    let Some(inst) = r.institution(&id) else { bail!("no institution {id:?} in the registry") };
+                    let Some(inst) = r.institution(&id) else {
+                        bail!("no institution {id:?} in the registry")
+                    };
                     if format == Format::Json {
                         println!("{}", serde_json::to_string_pretty(inst)?);
                     } else {
@@ -101,13 +118,22 @@ pub fn run(cmd: RegistryCommand) -> Result<u8> {
             let sig = registry::sign(&r, &read_text(&key)?)?;
             let path = dir.join(registry::SIGNATURE_FILE);
             std::fs::write(&path, sig).with_context(|| format!("cannot write {}", path.display()))?;
-            println!("signed registry {} ({} institutions): {}", r.version, r.institutions.len(), path.display());
+            println!(
+                "signed registry {} ({} institutions): {}",
+                r.version,
+                r.institutions.len(),
+                path.display()
+            );
             Ok(0)
         }
         RegistryCommand::Verify { pubkey, dir } => {
             let files = registry::read_dir(&dir)?;
             let r = registry::load_verified(&files, Some(&read_text(&pubkey)?))?;
-            println!("ok: signature valid for registry {} ({} institutions)", r.version, r.institutions.len());
+            println!(
+                "ok: signature valid for registry {} ({} institutions)",
+                r.version,
+                r.institutions.len()
+            );
             Ok(0)
         }
     }
@@ -122,7 +148,9 @@ fn write_private(path: &Path, text: &str) -> Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut f = options.open(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let mut f = options
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
     f.write_all(text.as_bytes())?;
     Ok(())
 }
@@ -137,29 +165,80 @@ fn print_institution(i: &healthguard_registry::Institution) {
     }
     let conf = |c: healthguard_registry::Confidence| format!("{c:?}").to_lowercase();
     for d in &i.domains {
-        let uses = [(d.web, "web"), (d.email, "email")].iter().filter(|x| x.0).map(|x| x.1).collect::<Vec<_>>().join("+");
-        println!("  domain   {:<28} {uses:<10} {:<6} {}", d.name, conf(d.provenance.confidence), d.provenance.source);
+        let uses = [(d.web, "web"), (d.email, "email")]
+            .iter()
+            .filter(|x| x.0)
+            .map(|x| x.1)
+            .collect::<Vec<_>>()
+            .join("+");
+        println!(
+            "  domain   {:<28} {uses:<10} {:<6} {}",
+            d.name,
+            conf(d.provenance.confidence),
+            d.provenance.source
+        );
     }
     for e in &i.emails {
-        println!("  e-mail   {:<28} {:<6} {}", e.address, conf(e.provenance.confidence), e.provenance.source);
+        println!(
+            "  e-mail   {:<28} {:<6} {}",
+            e.address,
+            conf(e.provenance.confidence),
+            e.provenance.source
+        );
     }
     for p in &i.phones {
-        println!("  phone    {:<28} {:<6} {}", p.e164, conf(p.provenance.confidence), p.label.as_deref().unwrap_or_default());
+        println!(
+            "  phone    {:<28} {:<6} {}",
+            p.e164,
+            conf(p.provenance.confidence),
+            p.label.as_deref().unwrap_or_default()
+        );
     }
     for s in &i.sms_senders {
-        println!("  sms      {:<28} {:<6} {}", s.name, conf(s.provenance.confidence), s.provenance.source);
+        println!(
+            "  sms      {:<28} {:<6} {}",
+            s.name,
+            conf(s.provenance.confidence),
+            s.provenance.source
+        );
     }
     for a in &i.apps {
-        println!("  app      {:<28} {:<6} {}", format!("{}:{}", a.platform, a.id), conf(a.provenance.confidence), a.provenance.source);
+        println!(
+            "  app      {:<28} {:<6} {}",
+            format!("{}:{}", a.platform, a.id),
+            conf(a.provenance.confidence),
+            a.provenance.source
+        );
     }
     for r in &i.reporting {
-        println!("  report   {:<28} {:<6} {:?}", r.value, conf(r.provenance.confidence), r.kind);
+        println!(
+            "  report   {:<28} {:<6} {:?}",
+            r.value,
+            conf(r.provenance.confidence),
+            r.kind
+        );
     }
     for p in &i.policies {
         let never: Vec<&str> = p.never.iter().map(|k| k.name()).collect();
-        println!("  policy   {} never {} — {}", p.id, never.join(","), p.text.get(&healthguard_registry::Lang::En).map(String::as_str).unwrap_or_default());
+        println!(
+            "  policy   {} never {} — {}",
+            p.id,
+            never.join(","),
+            p.text
+                .get(&healthguard_registry::Lang::En)
+                .map(String::as_str)
+                .unwrap_or_default()
+        );
     }
     for a in &i.advisories {
-        println!("  advisory {} {} — {}", a.id, a.date, a.title.get(&healthguard_registry::Lang::En).map(String::as_str).unwrap_or_default());
+        println!(
+            "  advisory {} {} — {}",
+            a.id,
+            a.date,
+            a.title
+                .get(&healthguard_registry::Lang::En)
+                .map(String::as_str)
+                .unwrap_or_default()
+        );
     }
 }

@@ -18,7 +18,13 @@ fn run(args: &[&str]) -> Output {
 }
 
 fn run_stdin(args: &[&str], input: &[u8]) -> Output {
-    let mut child = bin().args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     child.stdin.take().unwrap().write_all(input).unwrap();
     child.wait_with_output().unwrap()
 }
@@ -28,12 +34,18 @@ fn json(args: &[&str]) -> (Value, i32) {
     all.extend(["--format", "json"]);
     let out = run(&all);
     let text = String::from_utf8(out.stdout).unwrap();
-    let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("not JSON ({e}): {text}\n{}", String::from_utf8_lossy(&out.stderr)));
+    let v: Value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {text}\n{}", String::from_utf8_lossy(&out.stderr)));
     (v, out.status.code().unwrap())
 }
 
 fn codes(v: &Value) -> Vec<String> {
-    v["findings"].as_array().unwrap().iter().map(|f| f["code"].as_str().unwrap().to_string()).collect()
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
 }
 
 fn tempdir(name: &str) -> PathBuf {
@@ -45,31 +57,61 @@ fn tempdir(name: &str) -> PathBuf {
 
 #[test]
 fn product_example_sms_is_phishing_in_polish_with_registry_advice() {
-    let (v, code) = json(&["check", "--sms", "--sender", "NFZ", "NFZ: masz zwrot 312 zł, potwierdź dane: nfz-zwrot-pl.com"]);
+    let (v, code) = json(&[
+        "check",
+        "--sms",
+        "--sender",
+        "NFZ",
+        "NFZ: masz zwrot 312 zł, potwierdź dane: nfz-zwrot-pl.com",
+    ]);
     assert_eq!(code, 2, "{v:#}");
     assert_eq!(v["verdict"], "phishing");
     assert_eq!(v["institution"], "pl.nfz");
     assert_eq!(v["language"], "pl");
     let c = codes(&v);
-    assert!(c.iter().any(|c| c == "LOOKALIKE_DOMAIN" || c == "IMITATES_RESTRICTED_SUFFIX"), "{c:?}");
+    assert!(
+        c.iter()
+            .any(|c| c == "LOOKALIKE_DOMAIN" || c == "IMITATES_RESTRICTED_SUFFIX"),
+        "{c:?}"
+    );
     assert!(c.contains(&"LURE_REFUND".to_string()), "{c:?}");
     assert!(c.contains(&"POLICY_VIOLATION".to_string()), "{c:?}");
     for f in v["findings"].as_array().unwrap() {
-        assert!(f["weight"].is_number() && f["evidence"].is_string() && !f["message"].as_str().unwrap().is_empty(), "{f}");
+        assert!(
+            f["weight"].is_number() && f["evidence"].is_string() && !f["message"].as_str().unwrap().is_empty(),
+            "{f}"
+        );
     }
     let advice = v["advice"].to_string();
-    assert!(advice.contains("8080"), "SMS reports go to CERT Polska's 8080: {advice}");
+    assert!(
+        advice.contains("8080"),
+        "SMS reports go to CERT Polska's 8080: {advice}"
+    );
     assert!(advice.contains("nfz.gov.pl"), "{advice}");
-    assert!(!advice.contains("nfz-zwrot"), "advice never repeats the message's contacts: {advice}");
+    assert!(
+        !advice.contains("nfz-zwrot"),
+        "advice never repeats the message's contacts: {advice}"
+    );
 }
 
 #[test]
 fn human_output_is_short_and_in_the_requested_language() {
-    let out = run(&["check", "--sms", "--sender", "NFZ", "--lang", "uk", "NFZ: masz zwrot 312 zł, potwierdź dane: nfz-zwrot-pl.com"]);
+    let out = run(&[
+        "check",
+        "--sms",
+        "--sender",
+        "NFZ",
+        "--lang",
+        "uk",
+        "NFZ: masz zwrot 312 zł, potwierdź dane: nfz-zwrot-pl.com",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.lines().count() < 40, "{text}");
-    assert!(text.chars().filter(|c| ('\u{0400}'..='\u{04FF}').contains(c)).count() > 20, "Ukrainian text expected: {text}");
+    assert!(
+        text.chars().filter(|c| ('\u{0400}'..='\u{04FF}').contains(c)).count() > 20,
+        "Ukrainian text expected: {text}"
+    );
     assert!(text.contains("8080"));
 }
 
@@ -85,7 +127,10 @@ fn official_url_is_official_and_lookalikes_are_phishing() {
 
     let (v, _) = json(&["check", "--url", "hxxps://nfz[.]olsztyn[.]pl/"]);
     assert_eq!(v["verdict"], "phishing", "{v:#}");
-    assert!(v.to_string().contains("nfz-olsztyn.pl"), "names the imitated domain: {v:#}");
+    assert!(
+        v.to_string().contains("nfz-olsztyn.pl"),
+        "names the imitated domain: {v:#}"
+    );
 }
 
 #[test]
@@ -93,7 +138,9 @@ fn phone_numbers_are_checked_against_the_registry() {
     let (v, code) = json(&["check", "--phone", "800 190 590"]);
     assert_eq!((v["verdict"].as_str().unwrap(), code), ("official", 0), "{v:#}");
     assert_eq!(v["institution"], "pl.nfz");
-    assert!(v["advice"].to_string().to_lowercase().contains("spoof") || v["advice"]["steps"].as_array().unwrap().len() >= 2);
+    assert!(
+        v["advice"].to_string().to_lowercase().contains("spoof") || v["advice"]["steps"].as_array().unwrap().len() >= 2
+    );
 
     let (v, code) = json(&["check", "--phone", "+48 703 123 456"]);
     assert_eq!(code, 1, "{v:#}");
@@ -120,25 +167,41 @@ fn romanian_pias_request_cites_cnas_policy() {
 
 #[test]
 fn genuine_looking_messages_stay_clean() {
-    let (v, code) = json(&["check", "--sms", "--sender", "Przychodnia", "Twoja e-recepta: kod 4821. Pokaż kod i PESEL w aptece."]);
+    let (v, code) = json(&[
+        "check",
+        "--sms",
+        "--sender",
+        "Przychodnia",
+        "Twoja e-recepta: kod 4821. Pokaż kod i PESEL w aptece.",
+    ]);
     assert_eq!(code, 0, "{v:#}");
     assert_ne!(v["verdict"], "phishing");
 
-    let (v, code) = json(&["check", "--text", "Informacje o świadczeniach znajdziesz na https://www.nfz.gov.pl oraz w IKP na pacjent.gov.pl."]);
+    let (v, code) = json(&[
+        "check",
+        "--text",
+        "Informacje o świadczeniach znajdziesz na https://www.nfz.gov.pl oraz w IKP na pacjent.gov.pl.",
+    ]);
     assert_eq!(code, 0, "{v:#}");
     assert!(codes(&v).contains(&"LINK_OFFICIAL".to_string()));
 }
 
 #[test]
 fn text_is_read_from_stdin_and_bad_bytes_get_a_verdict() {
-    let out = run_stdin(&["check", "--text", "--format", "json"], "Pilne! Twoje konto NFZ zostanie zablokowane. Zaloguj się: http://bit.ly/x1".as_bytes());
+    let out = run_stdin(
+        &["check", "--text", "--format", "json"],
+        "Pilne! Twoje konto NFZ zostanie zablokowane. Zaloguj się: http://bit.ly/x1".as_bytes(),
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(out.status.code().unwrap() >= 1, "{v:#}");
     assert!(codes(&v).contains(&"URL_SHORTENER".to_string()));
 
     let mut hostile = vec![0xff, 0xfe, 0x00, b'N', b'F', b'Z'];
     hostile.extend(std::iter::repeat_n(0xc3, 10_000));
-    let out = run_stdin(&["check", "--sms", "--sender", "\u{202e}ZFN", "--format", "json"], &hostile);
+    let out = run_stdin(
+        &["check", "--sms", "--sender", "\u{202e}ZFN", "--format", "json"],
+        &hostile,
+    );
     assert!(matches!(out.status.code(), Some(0..=2)), "{out:?}");
     let _: Value = serde_json::from_slice(&out.stdout).unwrap();
 }
@@ -178,13 +241,23 @@ fn registry_sign_verify_and_refuse_tampering() {
     copy_builtin(&reg);
     let (sk, pk) = (dir.join("key.secret"), dir.join("key.pub"));
     let s = |p: &Path| p.to_str().unwrap().to_string();
-    assert!(run(&["registry", "keygen", "--secret", &s(&sk), "--public", &s(&pk)]).status.success());
+    assert!(run(&["registry", "keygen", "--secret", &s(&sk), "--public", &s(&pk)])
+        .status
+        .success());
     assert!(run(&["registry", "sign", "--key", &s(&sk), &s(&reg)]).status.success());
     let ok = run(&["registry", "verify", "--pubkey", &s(&pk), &s(&reg)]);
     assert!(ok.status.success(), "{ok:?}");
 
     // A signed registry is used by checks.
-    let (v, code) = json(&["check", "--url", "https://nfz.gov.pl", "--registry", &s(&reg), "--registry-pubkey", &s(&pk)]);
+    let (v, code) = json(&[
+        "check",
+        "--url",
+        "https://nfz.gov.pl",
+        "--registry",
+        &s(&reg),
+        "--registry-pubkey",
+        &s(&pk),
+    ]);
     assert_eq!((v["verdict"].as_str().unwrap(), code), ("official", 0));
 
     // Unsigned use must be explicit.
@@ -194,12 +267,22 @@ fn registry_sign_verify_and_refuse_tampering() {
     // Tampering: an attacker adds their domain to NFZ.
     let nfz = reg.join("pl/nfz.toml");
     let mut text = std::fs::read_to_string(&nfz).unwrap();
-    text.push_str("\n[[domain]]\nvalue = \"nfz-zwrot-pl.com\"\nuses = [\"web\"]\nsource = \"x\"\nconfidence = \"high\"\n");
+    text.push_str(
+        "\n[[domain]]\nvalue = \"nfz-zwrot-pl.com\"\nuses = [\"web\"]\nsource = \"x\"\nconfidence = \"high\"\n",
+    );
     std::fs::write(&nfz, text).unwrap();
     let out = run(&["registry", "verify", "--pubkey", &s(&pk), &s(&reg)]);
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("signature"), "{out:?}");
-    let out = run(&["check", "--url", "https://nfz-zwrot-pl.com", "--registry", &s(&reg), "--registry-pubkey", &s(&pk)]);
+    let out = run(&[
+        "check",
+        "--url",
+        "https://nfz-zwrot-pl.com",
+        "--registry",
+        &s(&reg),
+        "--registry-pubkey",
+        &s(&pk),
+    ]);
     assert_eq!(out.status.code(), Some(3), "a tampered registry is refused, never used");
 }
 
@@ -208,13 +291,23 @@ fn registry_lint_reports_file_and_line() {
     let dir = tempdir("lint");
     copy_builtin(&dir);
     let nfz = dir.join("pl/nfz.toml");
-    let text = std::fs::read_to_string(&nfz).unwrap().replacen("value = \"+48 800 190 590\"", "value = \"+48 800 19\"", 1);
+    let text =
+        std::fs::read_to_string(&nfz)
+            .unwrap()
+            .replacen("value = \"+48 800 190 590\"", "value = \"+48 800 19\"", 1);
     std::fs::write(&nfz, text).unwrap();
     let out = run(&["registry", "lint", dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     let stdout = String::from_utf8(out.stdout).unwrap();
     assert!(stdout.contains("pl/nfz.toml:") && stdout.contains("phone"), "{stdout}");
-    let out = run(&["check", "--text", "x", "--registry", dir.to_str().unwrap(), "--allow-unsigned-registry"]);
+    let out = run(&[
+        "check",
+        "--text",
+        "x",
+        "--registry",
+        dir.to_str().unwrap(),
+        "--allow-unsigned-registry",
+    ]);
     assert_eq!(out.status.code(), Some(3), "a registry that fails lint is refused");
 
     let out = run(&["registry", "lint"]);
@@ -236,7 +329,11 @@ fn registry_show_lists_and_shows_institutions() {
 fn eval_domains_counts_lookalikes() {
     let dir = tempdir("eval");
     let list = dir.join("list.csv");
-    std::fs::write(&list, "1,google.com\n2,nfz-zwrot.pl\n3,pacjent.gov.pl.example.com\n4,www.nfz.gov.pl\n5,wikipedia.org\n").unwrap();
+    std::fs::write(
+        &list,
+        "1,google.com\n2,nfz-zwrot.pl\n3,pacjent.gov.pl.example.com\n4,www.nfz.gov.pl\n5,wikipedia.org\n",
+    )
+    .unwrap();
     let out = run(&["eval", "domains", list.to_str().unwrap()]);
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(out.status.success(), "{text}");

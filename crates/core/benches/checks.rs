@@ -10,11 +10,29 @@ fn checks(c: &mut Criterion) {
     let mut g = c.benchmark_group("check");
     g.throughput(Throughput::Elements(1));
     let sms = "NFZ: masz zwrot 312 zł, potwierdź dane: nfz-zwrot-pl.com";
-    g.bench_function("sms_phishing", |b| b.iter(|| checker.check(Input::Sms { sender: Some("NFZ"), text: black_box(sms) })));
+    g.bench_function("sms_phishing", |b| {
+        b.iter(|| {
+            checker.check(Input::Sms {
+                sender: Some("NFZ"),
+                text: black_box(sms),
+            })
+        })
+    });
     let ham = "Hej, będę o 18:00 pod kinem, weź bilety. Do zobaczenia!";
-    g.bench_function("sms_ham", |b| b.iter(|| checker.check(Input::Sms { sender: Some("+48600111222"), text: black_box(ham) })));
-    g.bench_function("url", |b| b.iter(|| checker.check(Input::Url(black_box("https://pacjent.gov.pl.weryfikacja.com/login")))));
-    g.bench_function("phone", |b| b.iter(|| checker.check(Input::Phone(black_box("+48 800 190 590")))));
+    g.bench_function("sms_ham", |b| {
+        b.iter(|| {
+            checker.check(Input::Sms {
+                sender: Some("+48600111222"),
+                text: black_box(ham),
+            })
+        })
+    });
+    g.bench_function("url", |b| {
+        b.iter(|| checker.check(Input::Url(black_box("https://pacjent.gov.pl.weryfikacja.com/login"))))
+    });
+    g.bench_function("phone", |b| {
+        b.iter(|| checker.check(Input::Phone(black_box("+48 800 190 590"))))
+    });
     g.finish();
 }
 

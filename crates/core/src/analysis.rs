@@ -87,7 +87,13 @@ pub struct Finding {
 impl Finding {
     /// A finding with code and evidence; weight is filled in at scoring.
     pub fn new(code: &str, evidence: impl Into<String>) -> Finding {
-        Finding { code: code.to_string(), weight: 0.0, evidence: evidence.into(), institution: None, params: Vec::new() }
+        Finding {
+            code: code.to_string(),
+            weight: 0.0,
+            evidence: evidence.into(),
+            institution: None,
+            params: Vec::new(),
+        }
     }
 
     /// Sets the institution concerned.

@@ -26,7 +26,8 @@ pub struct Entry {
     pub group: String,
 }
 
-/// A composite: extra weight when all of `all` and at least one of `any` are present.
+/// A composite: extra weight when all of `all` are present and, for each list in `any_of`,
+/// at least one of its codes.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Composite {
     /// The composite's own finding code.
@@ -38,9 +39,9 @@ pub struct Composite {
     /// Codes that must all be present.
     #[serde(default)]
     pub all: Vec<String>,
-    /// Codes of which one must be present (empty: no condition).
+    /// Lists of codes; from each list one must be present.
     #[serde(default)]
-    pub any: Vec<String>,
+    pub any_of: Vec<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -78,7 +79,13 @@ impl Catalogue {
         }
         let mut entries: HashMap<String, Entry> = file.finding.into_iter().collect();
         for c in &file.composite {
-            entries.insert(c.code.clone(), Entry { weight: c.weight, group: c.group.clone() });
+            entries.insert(
+                c.code.clone(),
+                Entry {
+                    weight: c.weight,
+                    group: c.group.clone(),
+                },
+            );
         }
         Ok(Catalogue {
             suspicious: file.thresholds.suspicious,

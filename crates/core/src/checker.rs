@@ -107,7 +107,11 @@ impl Signals {
     /// Records a claim found by a front end (e.g. an e-mail display name).
     pub fn claim(&mut self, checker: &Checker, institution_id: &str, evidence: &str, strength: u8) {
         if let Some(institution) = checker.index_of(institution_id) {
-            self.claims.push(Claim { institution, evidence: evidence.to_string(), strength });
+            self.claims.push(Claim {
+                institution,
+                evidence: evidence.to_string(),
+                strength,
+            });
         }
     }
 
@@ -138,7 +142,10 @@ impl Checker {
         let mut advisories = Vec::new();
         for (ix, inst) in registry.institutions.iter().enumerate() {
             for name in inst.names.values().flatten().chain(inst.forms.iter()) {
-                name_owners.entry(crate::fold::fold_pattern(name)).or_default().insert(ix);
+                name_owners
+                    .entry(crate::fold::fold_pattern(name))
+                    .or_default()
+                    .insert(ix);
             }
             for abbr in &inst.abbreviations {
                 if abbr.chars().count() >= 3 {
@@ -152,7 +159,11 @@ impl Checker {
                 senders.insert(s.name.to_lowercase(), (ix, s.provenance.confidence));
             }
             for d in &inst.domains {
-                protected.push(Protected { domain: d.name.clone(), owner: inst.id.clone(), include_subdomains: d.subdomains });
+                protected.push(Protected {
+                    domain: d.name.clone(),
+                    owner: inst.id.clone(),
+                    include_subdomains: d.subdomains,
+                });
                 domain_confidence.insert(d.name.clone(), d.provenance.confidence);
             }
             for (ax, adv) in inst.advisories.iter().enumerate() {
@@ -174,7 +185,10 @@ impl Checker {
             if owners.len() == 1 {
                 return owners.first().copied();
             }
-            let parents: BTreeSet<Option<&String>> = owners.iter().map(|&i| registry.institutions[i].parent.as_ref()).collect();
+            let parents: BTreeSet<Option<&String>> = owners
+                .iter()
+                .map(|&i| registry.institutions[i].parent.as_ref())
+                .collect();
             match parents.into_iter().collect::<Vec<_>>().as_slice() {
                 [Some(parent)] => registry.institutions.iter().position(|i| &i.id == *parent),
                 _ => None,
@@ -185,8 +199,15 @@ impl Checker {
                 names.push((name.clone(), ix));
             }
         }
-        let abbreviations = abbreviations.iter().filter_map(|(a, owners)| resolve(owners).map(|ix| (a.clone(), ix))).collect();
-        let restricted: Vec<&str> = registry.countries.iter().flat_map(|c| c.restricted_suffixes.iter().map(|s| s.suffix.as_str())).collect();
+        let abbreviations = abbreviations
+            .iter()
+            .filter_map(|(a, owners)| resolve(owners).map(|ix| (a.clone(), ix)))
+            .collect();
+        let restricted: Vec<&str> = registry
+            .countries
+            .iter()
+            .flat_map(|c| c.restricted_suffixes.iter().map(|s| s.suffix.as_str()))
+            .collect();
         let domains = DomainIndex::new(protected, &restricted);
         Checker {
             catalogue,
@@ -249,7 +270,10 @@ impl Checker {
                 let url = crate::links::refang(url.trim()).into_owned();
                 match links::parse_one(&url) {
                     Some(link) => s.links.push(link),
-                    None => s.findings.push(Finding::new("UNPARSABLE_URL", url.chars().take(200).collect::<String>())),
+                    None => s.findings.push(Finding::new(
+                        "UNPARSABLE_URL",
+                        url.chars().take(200).collect::<String>(),
+                    )),
                 }
                 self.conclude(s)
             }
@@ -258,7 +282,10 @@ impl Checker {
                 let region = "PL";
                 match phones::parse(number, region) {
                     Some(hit) if hit.valid => s.phones.push(hit),
-                    _ => s.findings.push(Finding::new("PHONE_INVALID", number.chars().take(64).collect::<String>())),
+                    _ => s.findings.push(Finding::new(
+                        "PHONE_INVALID",
+                        number.chars().take(64).collect::<String>(),
+                    )),
                 }
                 self.conclude(s)
             }
@@ -294,12 +321,18 @@ impl Checker {
         }
         if let Some(&(ix, confidence)) = self.senders.get(&lower) {
             let id = self.inst(ix).id.clone();
-            s.claims.push(Claim { institution: ix, evidence: sender.to_string(), strength: 3 });
+            s.claims.push(Claim {
+                institution: ix,
+                evidence: sender.to_string(),
+                strength: 3,
+            });
             if confidence.can_authenticate() {
-                s.findings.push(Finding::new("SENDER_OFFICIAL", sender).institution(&id));
+                s.findings
+                    .push(Finding::new("SENDER_OFFICIAL", sender).institution(&id));
                 s.authenticated_as = Some(ix);
             } else {
-                s.findings.push(Finding::new("SENDER_OFFICIAL_LOW_CONFIDENCE", sender).institution(&id));
+                s.findings
+                    .push(Finding::new("SENDER_OFFICIAL_LOW_CONFIDENCE", sender).institution(&id));
             }
             return;
         }
@@ -315,9 +348,14 @@ impl Checker {
         }
         // A name: does it claim an institution?
         if let Some(ix) = self.claimed_index(sender) {
-            s.claims.push(Claim { institution: ix, evidence: sender.to_string(), strength: 3 });
+            s.claims.push(Claim {
+                institution: ix,
+                evidence: sender.to_string(),
+                strength: 3,
+            });
             let id = self.inst(ix).id.clone();
-            s.findings.push(Finding::new("SENDER_IMPERSONATES", sender).institution(id));
+            s.findings
+                .push(Finding::new("SENDER_IMPERSONATES", sender).institution(id));
         }
     }
 
@@ -335,7 +373,11 @@ impl Checker {
         let upper = name.to_uppercase();
         self.abbreviations
             .iter()
-            .filter(|(abbr, _)| upper.split(|c: char| !c.is_alphanumeric()).any(|t| t == abbr.as_str() || (t.starts_with(abbr.as_str()) && t.len() <= abbr.len() + 6)))
+            .filter(|(abbr, _)| {
+                upper
+                    .split(|c: char| !c.is_alphanumeric())
+                    .any(|t| t == abbr.as_str() || (t.starts_with(abbr.as_str()) && t.len() <= abbr.len() + 6))
+            })
             .map(|(_, &ix)| ix)
             .next()
     }
@@ -343,7 +385,8 @@ impl Checker {
     /// Reads message text: claims, lures, links, phone numbers, advisory phrases, disguises.
     pub fn add_text(&self, s: &mut Signals, text: &str) {
         if text.len() > MAX_TEXT_BYTES {
-            s.findings.push(Finding::new("INPUT_TRUNCATED", format!("{} bytes", text.len())));
+            s.findings
+                .push(Finding::new("INPUT_TRUNCATED", format!("{} bytes", text.len())));
         }
         let text = crate::fold::prefix(text, MAX_TEXT_BYTES);
         let folded = fold(text);
@@ -360,7 +403,8 @@ impl Checker {
         for m in self.advisory_phrases.find(&folded) {
             let (slot, px) = *m.payload;
             if seen_phrases.entry(slot).or_default().insert(px) {
-                s.advisory_hits.push((slot, folded.original(text, m.start, m.end).to_string()));
+                s.advisory_hits
+                    .push((slot, folded.original(text, m.start, m.end).to_string()));
             }
         }
         for link in links::extract(text) {
@@ -383,7 +427,12 @@ impl Checker {
 
     /// Records a link found outside the text (e.g. an HTML href).
     pub fn add_link(&self, s: &mut Signals, link: Link) {
-        if s.links.len() < MAX_LINKS && !s.links.iter().any(|l| l.host == link.host && l.is_email == link.is_email) {
+        if s.links.len() < MAX_LINKS
+            && !s
+                .links
+                .iter()
+                .any(|l| l.host == link.host && l.is_email == link.is_email)
+        {
             s.links.push(link);
         }
     }
@@ -395,9 +444,18 @@ impl Checker {
             }
             return "PL";
         }
-        let ro = [" si ", " pentru ", " va ", " sanatate ", " asigurari "].iter().filter(|w| folded.text.contains(*w)).count();
+        let ro = [" si ", " pentru ", " va ", " sanatate ", " asigurari "]
+            .iter()
+            .filter(|w| folded.text.contains(*w))
+            .count();
+        let en = [" the ", " your ", " you ", " to ", " call "]
+            .iter()
+            .filter(|w| folded.text.contains(*w))
+            .count();
         if ro >= 2 {
             "RO"
+        } else if en >= 2 {
+            "GB"
         } else {
             "PL"
         }
@@ -405,13 +463,24 @@ impl Checker {
 
     fn find_claims(&self, s: &mut Signals, text: &str, folded: &Folded) {
         for m in self.names.find(folded) {
-            s.claims.push(Claim { institution: *m.payload, evidence: folded.original(text, m.start, m.end).to_string(), strength: 1 });
+            s.claims.push(Claim {
+                institution: *m.payload,
+                evidence: folded.original(text, m.start, m.end).to_string(),
+                strength: 1,
+            });
         }
         // Abbreviations: whole words in the original text, case-sensitive ("NFZ", "NFZ-u").
         let visible = crate::fold::strip_invisible(text);
-        for token in visible.split(|c: char| !c.is_alphanumeric()).filter(|t| t.len() >= 3 && t.len() <= 12) {
+        for token in visible
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|t| t.len() >= 3 && t.len() <= 12)
+        {
             if let Some(&ix) = self.abbreviations.get(token) {
-                s.claims.push(Claim { institution: ix, evidence: token.to_string(), strength: 1 });
+                s.claims.push(Claim {
+                    institution: ix,
+                    evidence: token.to_string(),
+                    strength: 1,
+                });
             }
         }
     }
@@ -425,19 +494,37 @@ impl Checker {
         let mut official_link_owners: BTreeSet<usize> = BTreeSet::new();
         let links = std::mem::take(&mut s.links);
         for link in &links {
-            self.judge_link(&mut s, link, &mut link_findings, &mut unofficial_links, &mut official_link_owners);
+            self.judge_link(
+                &mut s,
+                link,
+                &mut link_findings,
+                &mut unofficial_links,
+                &mut official_link_owners,
+            );
         }
         if s.kind == InputKind::Url && s.authenticated_as.is_none() {
             if let Some(&ix) = official_link_owners.iter().next() {
                 s.authenticated_as = Some(ix);
-                s.claims.push(Claim { institution: ix, evidence: links[0].host.clone(), strength: 2 });
+                s.claims.push(Claim {
+                    institution: ix,
+                    evidence: links[0].host.clone(),
+                    strength: 2,
+                });
             }
         }
         let claimed = self.pick_claim(&s.claims);
         let claimed_family: BTreeSet<usize> = claimed.map(|ix| self.family(ix)).unwrap_or_default();
         if let Some(ix) = claimed {
-            let evidence = s.claims.iter().filter(|c| c.institution == ix || claimed_family.contains(&c.institution)).map(|c| c.evidence.as_str()).next().unwrap_or_default().to_string();
-            s.findings.push(Finding::new("CLAIMS_INSTITUTION", evidence).institution(&self.inst(ix).id));
+            let evidence = s
+                .claims
+                .iter()
+                .filter(|c| c.institution == ix || claimed_family.contains(&c.institution))
+                .map(|c| c.evidence.as_str())
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            s.findings
+                .push(Finding::new("CLAIMS_INSTITUTION", evidence).institution(&self.inst(ix).id));
         }
         for (finding, owner) in link_findings {
             let finding = match (&finding.code[..], owner, claimed) {
@@ -455,9 +542,14 @@ impl Checker {
         }
         self.judge_phones(&mut s, claimed, &claimed_family);
         if let (Some(number), Some(c)) = (&s.sender_is_number, claimed) {
-            let official = phones::parse(number, "PL").is_some_and(|h| self.phones.get(&h.e164).is_some_and(|(ix, _)| claimed_family.contains(ix)));
+            let official = phones::parse(number, "PL").is_some_and(|h| {
+                self.phones
+                    .get(&h.e164)
+                    .is_some_and(|(ix, _)| claimed_family.contains(ix))
+            });
             if !official {
-                s.findings.push(Finding::new("SENDER_ORDINARY_NUMBER", number.clone()).institution(&self.inst(c).id));
+                s.findings
+                    .push(Finding::new("SENDER_ORDINARY_NUMBER", number.clone()).institution(&self.inst(c).id));
             }
         }
 
@@ -470,7 +562,10 @@ impl Checker {
             }
             if !lure_kinds.contains(kind) {
                 lure_kinds.push(*kind);
-                s.findings.push(Finding::new(&format!("LURE_{}", kind.name().to_ascii_uppercase()), phrase.clone()).param("lure", kind.name()));
+                s.findings.push(
+                    Finding::new(&format!("LURE_{}", kind.name().to_ascii_uppercase()), phrase.clone())
+                        .param("lure", kind.name()),
+                );
             }
         }
         if unofficial_links > 0 {
@@ -489,7 +584,9 @@ impl Checker {
         let mut findings = s.findings;
         let score = self.score(&mut findings);
         let positive = findings.iter().any(|f| f.weight > 0.0);
-        let authenticated = s.authenticated_as.filter(|ix| claimed.is_none_or(|c| self.family(c).contains(ix)));
+        let authenticated = s
+            .authenticated_as
+            .filter(|ix| claimed.is_none_or(|c| self.family(c).contains(ix)));
         let verdict = if score >= self.catalogue.phishing {
             Verdict::Phishing
         } else if score >= self.catalogue.suspicious {
@@ -512,8 +609,19 @@ impl Checker {
         }
     }
 
-    fn judge_link(&self, s: &mut Signals, link: &Link, out: &mut Vec<(Finding, Option<usize>)>, unofficial: &mut usize, official: &mut BTreeSet<usize>) {
-        let shown = if link.is_email { link.raw.clone() } else { healthguard_domains::to_unicode(&link.host) };
+    fn judge_link(
+        &self,
+        s: &mut Signals,
+        link: &Link,
+        out: &mut Vec<(Finding, Option<usize>)>,
+        unofficial: &mut usize,
+        official: &mut BTreeSet<usize>,
+    ) {
+        let shown = if link.is_email {
+            link.raw.clone()
+        } else {
+            healthguard_domains::to_unicode(&link.host)
+        };
         // Advisory indicator domains: the host or any parent.
         let mut host = link.host.as_str();
         loop {
@@ -521,7 +629,13 @@ impl Checker {
                 s.advisory_hits.push((slot, link.host.clone()));
                 let (ix, ax) = self.advisories[slot];
                 let adv = &self.inst(ix).advisories[ax];
-                out.push((Finding::new("ADVISORY_DOMAIN", shown.clone()).institution(&self.inst(ix).id).param("advisory", &adv.id).param("date", &adv.date), None));
+                out.push((
+                    Finding::new("ADVISORY_DOMAIN", shown.clone())
+                        .institution(&self.inst(ix).id)
+                        .param("advisory", &adv.id)
+                        .param("date", &adv.date),
+                    None,
+                ));
                 break;
             }
             match host.split_once('.') {
@@ -536,7 +650,10 @@ impl Checker {
             return;
         }
         if link.host.split('.').any(|l| l.starts_with("xn--")) {
-            out.push((Finding::new("PUNYCODE_DOMAIN", format!("{} ({})", shown, link.host)), None));
+            out.push((
+                Finding::new("PUNYCODE_DOMAIN", format!("{} ({})", shown, link.host)),
+                None,
+            ));
         }
         match self.domains.check(&link.host) {
             Assessment::Official { domain, owner } => {
@@ -563,10 +680,17 @@ impl Checker {
                     _ => "LOOKALIKE_DOMAIN",
                 };
                 if let Some(ix) = self.index_of(&l.owner) {
-                    s.claims.push(Claim { institution: ix, evidence: shown.clone(), strength: 2 });
+                    s.claims.push(Claim {
+                        institution: ix,
+                        evidence: shown.clone(),
+                        strength: 2,
+                    });
                 }
                 out.push((
-                    Finding::new(code, shown.clone()).institution(&l.owner).param("target", &l.imitates).param("technique", l.technique.name()),
+                    Finding::new(code, shown.clone())
+                        .institution(&l.owner)
+                        .param("target", &l.imitates)
+                        .param("technique", l.technique.name()),
                     None,
                 ));
                 out.push((Finding::new("LINK_UNOFFICIAL", shown), None));
@@ -593,7 +717,8 @@ impl Checker {
             if let Some(&(ix, confidence)) = self.phones.get(&p.e164) {
                 if claimed.is_none() || family.contains(&ix) {
                     if confidence.can_authenticate() {
-                        s.findings.push(Finding::new("PHONE_OFFICIAL", p.e164.clone()).institution(&self.inst(ix).id));
+                        s.findings
+                            .push(Finding::new("PHONE_OFFICIAL", p.e164.clone()).institution(&self.inst(ix).id));
                         if s.kind == InputKind::Phone {
                             s.authenticated_as = Some(ix);
                         }
@@ -606,20 +731,29 @@ impl Checker {
             }
             if let (Some(expected), Some(region)) = (&expected_country, &p.region) {
                 if expected != region {
-                    s.findings.push(Finding::new("PHONE_FOREIGN", format!("{} ({region})", p.raw)));
+                    s.findings
+                        .push(Finding::new("PHONE_FOREIGN", format!("{} ({region})", p.raw)));
                 }
             } else if s.kind == InputKind::Phone {
                 if let Some(region) = p.region.as_deref().filter(|r| *r != "PL" && *r != "RO") {
-                    s.findings.push(Finding::new("PHONE_FOREIGN", format!("{} ({region})", p.raw)));
+                    s.findings
+                        .push(Finding::new("PHONE_FOREIGN", format!("{} ({region})", p.raw)));
                 }
             }
             if let Some(c) = claimed {
-                s.findings.push(Finding::new("PHONE_NOT_OF_CLAIMED", p.raw.clone()).institution(&self.inst(c).id));
+                s.findings
+                    .push(Finding::new("PHONE_NOT_OF_CLAIMED", p.raw.clone()).institution(&self.inst(c).id));
             }
         }
     }
 
-    fn judge_policies(&self, s: &mut Signals, claimed: usize, channel: Option<healthguard_registry::Channel>, lures: &[LureKind]) {
+    fn judge_policies(
+        &self,
+        s: &mut Signals,
+        claimed: usize,
+        channel: Option<healthguard_registry::Channel>,
+        lures: &[LureKind],
+    ) {
         for ix in self.lineage(claimed) {
             let inst = self.inst(ix);
             for policy in &inst.policies {
@@ -637,9 +771,19 @@ impl Checker {
                         .iter()
                         .find(|(k, _, _)| k == kind)
                         .map(|(_, p, _)| p.clone())
-                        .or_else(|| s.findings.iter().find(|f| f.code == "LINK_UNOFFICIAL").map(|f| f.evidence.clone()))
+                        .or_else(|| {
+                            s.findings
+                                .iter()
+                                .find(|f| f.code == "LINK_UNOFFICIAL")
+                                .map(|f| f.evidence.clone())
+                        })
                         .unwrap_or_default();
-                    s.findings.push(Finding::new("POLICY_VIOLATION", evidence).institution(&inst.id).param("policy", &policy.id).param("lure", kind.name()));
+                    s.findings.push(
+                        Finding::new("POLICY_VIOLATION", evidence)
+                            .institution(&inst.id)
+                            .param("policy", &policy.id)
+                            .param("lure", kind.name()),
+                    );
                 }
             }
         }
@@ -656,10 +800,15 @@ impl Checker {
             let (ix, ax) = self.advisories[slot];
             let adv = &self.inst(ix).advisories[ax];
             let phrase_hits = evidence.iter().filter(|e| !adv.indicators.domains.contains(e)).count();
-            let sender_hit = evidence.iter().any(|e| adv.indicators.senders.contains(&e.to_lowercase()));
+            let sender_hit = evidence
+                .iter()
+                .any(|e| adv.indicators.senders.contains(&e.to_lowercase()));
             if sender_hit || phrase_hits >= adv.min_phrases {
                 s.findings.push(
-                    Finding::new("ADVISORY_MATCH", evidence.join(", ")).institution(&self.inst(ix).id).param("advisory", &adv.id).param("date", &adv.date),
+                    Finding::new("ADVISORY_MATCH", evidence.join(", "))
+                        .institution(&self.inst(ix).id)
+                        .param("advisory", &adv.id)
+                        .param("date", &adv.date),
                 );
             }
         }
@@ -713,11 +862,15 @@ impl Checker {
         let codes: BTreeSet<String> = findings.iter().map(|f| f.code.clone()).collect();
         for c in &self.catalogue.composites {
             let all = c.all.iter().all(|code| codes.contains(code));
-            let any = c.any.is_empty() || c.any.iter().any(|code| codes.contains(code));
+            let any = c.any_of.iter().all(|list| list.iter().any(|code| codes.contains(code)));
             if all && any {
                 let mut f = Finding::new(&c.code, "");
                 f.weight = c.weight;
-                if let Some(inst) = findings.iter().find(|f| f.code == "CLAIMS_INSTITUTION").and_then(|f| f.institution.clone()) {
+                if let Some(inst) = findings
+                    .iter()
+                    .find(|f| f.code == "CLAIMS_INSTITUTION")
+                    .and_then(|f| f.institution.clone())
+                {
                     f.institution = Some(inst);
                 }
                 findings.push(f);
@@ -729,9 +882,16 @@ impl Checker {
             if !counted.insert(f.code.as_str()) {
                 continue;
             }
-            let group = self.catalogue.entry(&f.code).map(|e| e.group.as_str()).unwrap_or("other");
+            let group = self
+                .catalogue
+                .entry(&f.code)
+                .map(|e| e.group.as_str())
+                .unwrap_or("other");
             *per_group.entry(group).or_default() += f.weight;
         }
-        per_group.iter().map(|(g, total)| total.min(self.catalogue.group_cap(g))).sum()
+        per_group
+            .iter()
+            .map(|(g, total)| total.min(self.catalogue.group_cap(g)))
+            .sum()
     }
 }

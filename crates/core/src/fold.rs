@@ -173,7 +173,11 @@ impl Folded {
         let latin = word.iter().filter(|(_, c)| c.is_ascii_alphabetic()).count();
         // A mostly-Latin word with Cyrillic look-alikes inside is a disguise; a Cyrillic word
         // (Ukrainian text) stays Cyrillic.
-        let disguise = cyrillic > 0 && latin > 0 && word.iter().all(|(_, c)| !is_cyrillic(*c) || latin_lookalike(*c).is_some());
+        let disguise = cyrillic > 0
+            && latin > 0
+            && word
+                .iter()
+                .all(|(_, c)| !is_cyrillic(*c) || latin_lookalike(*c).is_some());
         if disguise {
             let shown: String = word.iter().map(|(_, c)| *c).collect();
             self.disguises.push(shown);

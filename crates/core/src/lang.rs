@@ -14,7 +14,9 @@ pub fn detect(text: &str, lexicon_votes: &[(Lang, usize)]) -> Option<Lang> {
     for c in sample.chars() {
         match c {
             '\u{0400}'..='\u{04FF}' => cyrillic += 1,
-            'ą' | 'ę' | 'ł' | 'ś' | 'ź' | 'ż' | 'ć' | 'ń' | 'Ą' | 'Ę' | 'Ł' | 'Ś' | 'Ź' | 'Ż' | 'Ć' | 'Ń' => pl += 1,
+            'ą' | 'ę' | 'ł' | 'ś' | 'ź' | 'ż' | 'ć' | 'ń' | 'Ą' | 'Ę' | 'Ł' | 'Ś' | 'Ź' | 'Ż' | 'Ć' | 'Ń' => {
+                pl += 1
+            }
             'ă' | 'ș' | 'ş' | 'ț' | 'ţ' | 'Ă' | 'Ș' | 'Ş' | 'Ț' | 'Ţ' | 'î' | 'Î' | 'â' | 'Â' => ro += 1,
             c if c.is_ascii_alphabetic() => latin += 1,
             _ => {}
@@ -40,7 +42,11 @@ pub fn detect(text: &str, lexicon_votes: &[(Lang, usize)]) -> Option<Lang> {
             });
         }
     }
-    lexicon_votes.iter().filter(|(_, n)| *n > 0).max_by_key(|(_, n)| *n).map(|(l, _)| *l)
+    lexicon_votes
+        .iter()
+        .filter(|(_, n)| *n > 0)
+        .max_by_key(|(_, n)| *n)
+        .map(|(l, _)| *l)
 }
 
 #[cfg(test)]
@@ -50,8 +56,14 @@ mod tests {
     #[test]
     fn detects_the_four_languages() {
         assert_eq!(detect("Masz zwrot 312 zł, potwierdź dane", &[]), Some(Lang::Pl));
-        assert_eq!(detect("Vă rugăm să trimiteți documentele pentru verificare", &[]), Some(Lang::Ro));
-        assert_eq!(detect("Your account has been suspended, please verify your details today", &[]), Some(Lang::En));
+        assert_eq!(
+            detect("Vă rugăm să trimiteți documentele pentru verificare", &[]),
+            Some(Lang::Ro)
+        );
+        assert_eq!(
+            detect("Your account has been suspended, please verify your details today", &[]),
+            Some(Lang::En)
+        );
         assert_eq!(detect("Ваш рахунок заблоковано, підтвердіть дані", &[]), Some(Lang::Uk));
     }
 

@@ -63,7 +63,10 @@ impl Lexicon {
                 }
             }
         }
-        Ok(Lexicon { phrases: PhraseSet::new(all), coverage })
+        Ok(Lexicon {
+            phrases: PhraseSet::new(all),
+            coverage,
+        })
     }
 
     /// The built-in lexicons.
@@ -81,7 +84,12 @@ impl Lexicon {
     pub fn find(&self, text: &Folded) -> Vec<LureHit> {
         self.phrases
             .find(text)
-            .map(|m| LureHit { kind: m.payload.0, lang: m.payload.1, start: m.start, end: m.end })
+            .map(|m| LureHit {
+                kind: m.payload.0,
+                lang: m.payload.1,
+                start: m.start,
+                end: m.end,
+            })
             .collect()
     }
 

@@ -35,6 +35,6 @@ pub use catalogue::{Catalogue, Composite, Entry};
 pub use checker::{Checker, Input, Signals, MAX_LINKS, MAX_TEXT_BYTES};
 pub use i18n::{render, Catalog, Texts};
 pub use lang::detect as detect_language;
-pub use lexicon::{LureHit, Lexicon};
+pub use lexicon::{Lexicon, LureHit};
 pub use phrases::{PhraseMatch, PhraseSet};
 pub use report::{Advice, Contact, Report, ReportFinding};

@@ -28,8 +28,9 @@ static URL: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
-static DEFANG: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?i)\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\[:\]|\bhxxp(s?)\b|\bh\*\*p(s?)\b").expect("valid regex"));
+static DEFANG: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\[:\]|\bhxxp(s?)\b|\bh\*\*p(s?)\b").expect("valid regex")
+});
 
 /// Undoes common defanging so defanged indicators are analysed like live ones.
 pub fn refang(text: &str) -> std::borrow::Cow<'_, str> {
@@ -51,7 +52,9 @@ pub fn extract(text: &str) -> Vec<Link> {
     let text = refang(text);
     let mut out: Vec<Link> = Vec::new();
     for m in URL.find_iter(&text) {
-        let raw = m.as_str().trim_end_matches(|c: char| ".,;:!?)]}'\u{201D}\u{201C}»".contains(c));
+        let raw = m
+            .as_str()
+            .trim_end_matches(|c: char| ".,;:!?)]}'\u{201D}\u{201C}»".contains(c));
         if raw.is_empty() {
             continue;
         }
@@ -71,10 +74,19 @@ pub fn parse_one(raw: &str) -> Option<Link> {
                 return None;
             }
             let host = host_ascii(domain)?;
-            return Some(Link { raw: raw.to_string(), host, is_email: true, is_ip: false });
+            return Some(Link {
+                raw: raw.to_string(),
+                host,
+                is_email: true,
+                is_ip: false,
+            });
         }
     }
-    let with_scheme = if raw.contains("://") { raw.to_string() } else { format!("http://{raw}") };
+    let with_scheme = if raw.contains("://") {
+        raw.to_string()
+    } else {
+        format!("http://{raw}")
+    };
     let url = url::Url::parse(&with_scheme).ok()?;
     match url.host()? {
         url::Host::Domain(d) => {
@@ -84,10 +96,25 @@ pub fn parse_one(raw: &str) -> Option<Link> {
             if !raw.contains("://") && !known_suffix(&host) {
                 return None;
             }
-            Some(Link { raw: raw.to_string(), host, is_email: false, is_ip: false })
+            Some(Link {
+                raw: raw.to_string(),
+                host,
+                is_email: false,
+                is_ip: false,
+            })
         }
-        url::Host::Ipv4(ip) => Some(Link { raw: raw.to_string(), host: ip.to_string(), is_email: false, is_ip: true }),
-        url::Host::Ipv6(ip) => Some(Link { raw: raw.to_string(), host: ip.to_string(), is_email: false, is_ip: true }),
+        url::Host::Ipv4(ip) => Some(Link {
+            raw: raw.to_string(),
+            host: ip.to_string(),
+            is_email: false,
+            is_ip: true,
+        }),
+        url::Host::Ipv6(ip) => Some(Link {
+            raw: raw.to_string(),
+            host: ip.to_string(),
+            is_email: false,
+            is_ip: true,
+        }),
     }
 }
 
@@ -116,7 +143,10 @@ mod tests {
     fn finds_links_with_and_without_scheme() {
         assert_eq!(hosts("Wejdź na https://nfz-zwrot.pl/x?id=1."), vec!["nfz-zwrot.pl"]);
         assert_eq!(hosts("potwierdź dane: nfz-zwrot-pl.com"), vec!["nfz-zwrot-pl.com"]);
-        assert_eq!(hosts("www.pacjent.gov.pl, oraz pacjent.gov.pl"), vec!["www.pacjent.gov.pl", "pacjent.gov.pl"]);
+        assert_eq!(
+            hosts("www.pacjent.gov.pl, oraz pacjent.gov.pl"),
+            vec!["www.pacjent.gov.pl", "pacjent.gov.pl"]
+        );
     }
 
     #[test]

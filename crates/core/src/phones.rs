@@ -31,7 +31,13 @@ pub fn parse(raw: &str, default_region: &str) -> Option<PhoneHit> {
     }
     let digits = compact.trim_start_matches('+');
     if !compact.starts_with('+') && !compact.starts_with("00") && (3..=6).contains(&digits.len()) {
-        return Some(PhoneHit { raw: raw.to_string(), e164: digits.to_string(), region: Some(default_region.to_string()), valid: true, premium: false });
+        return Some(PhoneHit {
+            raw: raw.to_string(),
+            e164: digits.to_string(),
+            region: Some(default_region.to_string()),
+            valid: true,
+            premium: false,
+        });
     }
     let normalized = match compact.strip_prefix("00") {
         Some(rest) => format!("+{rest}"),
@@ -52,7 +58,8 @@ pub fn parse(raw: &str, default_region: &str) -> Option<PhoneHit> {
 
 /// Phone numbers in free text. To keep amounts, dates, PESEL/CNP and card numbers out, a
 /// candidate must be international (`+…`, `00…`) or have the length of a national number of
-/// the default region (9 digits in Poland; 10 starting with 0 in Romania).
+/// the default region (9 digits in Poland; 10 starting with 0 in Romania; 10–11 starting with
+/// 0 in the United Kingdom, the region assumed for English text).
 pub fn extract(text: &str, default_region: &str) -> Vec<PhoneHit> {
     let mut out: Vec<PhoneHit> = Vec::new();
     for m in CANDIDATE.find_iter(text) {
@@ -62,6 +69,7 @@ pub fn extract(text: &str, default_region: &str) -> Vec<PhoneHit> {
         let national = match default_region {
             "PL" => digits.len() == 9 && !digits.starts_with('0'),
             "RO" => digits.len() == 10 && digits.starts_with('0'),
+            "GB" => (10..=11).contains(&digits.len()) && digits.starts_with('0'),
             _ => false,
         };
         if !(international || national) || has_decimal_shape(raw) {
@@ -78,7 +86,10 @@ pub fn extract(text: &str, default_region: &str) -> Vec<PhoneHit> {
 
 /// `1.282,82` or `12.30`: an amount or a time, not a phone number.
 fn has_decimal_shape(raw: &str) -> bool {
-    raw.contains(',') || raw.split(['.', ' ']).any(|g| g.len() == 2 && raw.contains('.') && raw.len() < 8)
+    raw.contains(',')
+        || raw
+            .split(['.', ' '])
+            .any(|g| g.len() == 2 && raw.contains('.') && raw.len() < 8)
 }
 
 #[cfg(test)]
@@ -103,9 +114,19 @@ mod tests {
 
     #[test]
     fn extracts_from_text_without_amounts_or_ids() {
-        let hits = extract("Zadzwoń 600-123-456 lub +44 20 7946 0958. Kwota 1 282,82 zł, PESEL 85010112345", "PL");
+        let hits = extract(
+            "Zadzwoń 600-123-456 lub +44 20 7946 0958. Kwota 1 282,82 zł, PESEL 85010112345",
+            "PL",
+        );
         let numbers: Vec<&str> = hits.iter().map(|h| h.e164.as_str()).collect();
         assert_eq!(numbers, vec!["+48600123456", "+442079460958"]);
         assert_eq!(hits[1].region.as_deref(), Some("GB"));
+    }
+
+    #[test]
+    fn finds_british_premium_numbers_in_english_text() {
+        let hits = extract("To claim call 09061701462. Claim code KL345.", "GB");
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert!(hits[0].premium);
     }
 }

@@ -40,7 +40,11 @@ impl<T> PhraseSet<T> {
             if folded.is_empty() {
                 continue;
             }
-            patterns.push(if stem { format!(" {folded}") } else { format!(" {folded} ") });
+            patterns.push(if stem {
+                format!(" {folded}")
+            } else {
+                format!(" {folded} ")
+            });
             payloads.push(payload);
         }
         let automaton = if patterns.is_empty() {
@@ -63,8 +67,16 @@ impl<T> PhraseSet<T> {
             .flat_map(move |ac| ac.find_overlapping_iter(text.text.as_str()))
             .map(move |m| {
                 let folded = &text.text.as_bytes()[m.start()..m.end()];
-                let end = if folded.last() == Some(&b' ') { m.end() - 1 } else { word_end(&text.text, m.end()) };
-                PhraseMatch { payload: &self.payloads[m.pattern().as_usize()], start: m.start() + 1, end }
+                let end = if folded.last() == Some(&b' ') {
+                    m.end() - 1
+                } else {
+                    word_end(&text.text, m.end())
+                };
+                PhraseMatch {
+                    payload: &self.payloads[m.pattern().as_usize()],
+                    start: m.start() + 1,
+                    end,
+                }
             })
     }
 
@@ -91,12 +103,18 @@ mod tests {
 
     fn hits(set: &PhraseSet<&'static str>, text: &str) -> Vec<String> {
         let f = fold(text);
-        set.find(&f).map(|m| format!("{}={}", m.payload, f.original(text, m.start, m.end))).collect()
+        set.find(&f)
+            .map(|m| format!("{}={}", m.payload, f.original(text, m.start, m.end)))
+            .collect()
     }
 
     #[test]
     fn whole_words_and_stems() {
-        let set = PhraseSet::new([("pin".to_string(), "a"), ("weryfikacj*".to_string(), "b"), ("zwrot kosztów".to_string(), "c")]);
+        let set = PhraseSet::new([
+            ("pin".to_string(), "a"),
+            ("weryfikacj*".to_string(), "b"),
+            ("zwrot kosztów".to_string(), "c"),
+        ]);
         assert_eq!(hits(&set, "Podaj PIN."), vec!["a=PIN"]);
         assert!(hits(&set, "pinezka").is_empty());
         assert_eq!(hits(&set, "Przejdź do weryfikacji teraz"), vec!["b=weryfikacji"]);

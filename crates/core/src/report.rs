@@ -91,16 +91,34 @@ impl Checker {
     pub fn report(&self, analysis: &Analysis, texts: &Catalog, asked: Option<Lang>) -> Report {
         let lang = self.explain_language(analysis, asked);
         let t = texts.texts(lang);
-        let institution = analysis.institution.as_deref().and_then(|id| self.registry().institution(id));
+        let institution = analysis
+            .institution
+            .as_deref()
+            .and_then(|id| self.registry().institution(id));
         let findings = analysis
             .findings
             .iter()
             .map(|f| {
-                let inst_name = f.institution.as_deref().and_then(|id| self.registry().institution(id)).map(|i| i.short_name(lang).to_string()).unwrap_or_default();
+                let inst_name = f
+                    .institution
+                    .as_deref()
+                    .and_then(|id| self.registry().institution(id))
+                    .map(|i| i.short_name(lang).to_string())
+                    .unwrap_or_default();
                 let lure = f.get("lure").and_then(|k| t.lure.get(k)).cloned().unwrap_or_default();
-                let technique = f.get("technique").and_then(|k| t.technique.get(k)).cloned().unwrap_or_default();
-                let policy = f.get("policy").and_then(|id| self.policy_text(id, lang)).unwrap_or_default();
-                let (advisory, date) = f.get("advisory").and_then(|id| self.advisory_title(id, lang)).unwrap_or_default();
+                let technique = f
+                    .get("technique")
+                    .and_then(|k| t.technique.get(k))
+                    .cloned()
+                    .unwrap_or_default();
+                let policy = f
+                    .get("policy")
+                    .and_then(|id| self.policy_text(id, lang))
+                    .unwrap_or_default();
+                let (advisory, date) = f
+                    .get("advisory")
+                    .and_then(|id| self.advisory_title(id, lang))
+                    .unwrap_or_default();
                 let template = t.finding.get(&f.code).map(String::as_str).unwrap_or(&f.code);
                 let message = render(
                     template,
@@ -115,7 +133,14 @@ impl Checker {
                         ("date", &date),
                     ],
                 );
-                ReportFinding { code: f.code.clone(), weight: f.weight, evidence: f.evidence.clone(), message, institution: f.institution.clone(), params: f.params.clone() }
+                ReportFinding {
+                    code: f.code.clone(),
+                    weight: f.weight,
+                    evidence: f.evidence.clone(),
+                    message,
+                    institution: f.institution.clone(),
+                    params: f.params.clone(),
+                }
             })
             .collect();
         Report {
@@ -127,14 +152,23 @@ impl Checker {
             language: lang,
             message_language: analysis.message_language,
             headline: t.verdict.get(analysis.verdict.name()).cloned().unwrap_or_default(),
-            summary: t.verdict_explain.get(analysis.verdict.name()).cloned().unwrap_or_default(),
+            summary: t
+                .verdict_explain
+                .get(analysis.verdict.name())
+                .cloned()
+                .unwrap_or_default(),
             findings,
             advice: self.advice(analysis, institution, t, lang),
         }
     }
 
     fn policy_text(&self, id: &str, lang: Lang) -> Option<String> {
-        self.registry().institutions.iter().flat_map(|i| &i.policies).find(|p| p.id == id).and_then(|p| p.text.get(&lang).or_else(|| p.text.get(&Lang::En)).cloned())
+        self.registry()
+            .institutions
+            .iter()
+            .flat_map(|i| &i.policies)
+            .find(|p| p.id == id)
+            .and_then(|p| p.text.get(&lang).or_else(|| p.text.get(&Lang::En)).cloned())
     }
 
     fn advisory_title(&self, id: &str, lang: Lang) -> Option<(String, String)> {
@@ -143,7 +177,16 @@ impl Checker {
             .iter()
             .flat_map(|i| &i.advisories)
             .find(|a| a.id == id)
-            .map(|a| (a.title.get(&lang).or_else(|| a.title.get(&Lang::En)).cloned().unwrap_or_default(), a.date.clone()))
+            .map(|a| {
+                (
+                    a.title
+                        .get(&lang)
+                        .or_else(|| a.title.get(&Lang::En))
+                        .cloned()
+                        .unwrap_or_default(),
+                    a.date.clone(),
+                )
+            })
     }
 
     fn advice(&self, analysis: &Analysis, institution: Option<&Institution>, t: &Texts, lang: Lang) -> Advice {
@@ -190,7 +233,12 @@ impl Checker {
         };
         for code in countries {
             if let Some(country) = self.registry().country(code) {
-                reporters.extend(country.national_reporting.iter().filter_map(|id| self.registry().institution(id)));
+                reporters.extend(
+                    country
+                        .national_reporting
+                        .iter()
+                        .filter_map(|id| self.registry().institution(id)),
+                );
             }
         }
         let mut seen = Vec::new();
@@ -200,7 +248,11 @@ impl Checker {
             }
             seen.push(r.id.clone());
             let name = r.short_name(lang).to_string();
-            let mut routes: Vec<_> = r.reporting.iter().filter(|x| x.provenance.confidence.can_authenticate()).collect();
+            let mut routes: Vec<_> = r
+                .reporting
+                .iter()
+                .filter(|x| x.provenance.confidence.can_authenticate())
+                .collect();
             // For an SMS, forwarding it comes first.
             routes.sort_by_key(|x| match (analysis.kind, x.kind) {
                 (InputKind::Sms, ReportingKind::Sms) => 0,
@@ -215,27 +267,72 @@ impl Checker {
                     ReportingKind::Email => ("email", "report_email", "email"),
                     ReportingKind::Web => ("web", "report_web", "url"),
                 };
-                let text = render(t.advice.get(key).map(String::as_str).unwrap_or_default(), &[(placeholder, &route.value), ("name", &name)]);
-                report_to.push(Contact { kind: kind.into(), value: route.value.clone(), institution: r.id.clone(), name: name.clone(), confidence: route.provenance.confidence, text });
+                let text = render(
+                    t.advice.get(key).map(String::as_str).unwrap_or_default(),
+                    &[(placeholder, &route.value), ("name", &name)],
+                );
+                report_to.push(Contact {
+                    kind: kind.into(),
+                    value: route.value.clone(),
+                    institution: r.id.clone(),
+                    name: name.clone(),
+                    confidence: route.provenance.confidence,
+                    text,
+                });
             }
         }
-        Advice { steps, official_contacts, report_to }
+        Advice {
+            steps,
+            official_contacts,
+            report_to,
+        }
     }
 
     fn contacts_of(&self, inst: &Institution, t: &Texts, lang: Lang, out: &mut Vec<Contact>) {
         let name = inst.short_name(lang).to_string();
-        let contact = |kind: &str, value: String, confidence: Confidence, text: String| Contact { kind: kind.into(), value, institution: inst.id.clone(), name: name.clone(), confidence, text };
-        for d in inst.domains.iter().filter(|d| d.web && d.provenance.confidence.can_authenticate()).take(2) {
+        let contact = |kind: &str, value: String, confidence: Confidence, text: String| Contact {
+            kind: kind.into(),
+            value,
+            institution: inst.id.clone(),
+            name: name.clone(),
+            confidence,
+            text,
+        };
+        for d in inst
+            .domains
+            .iter()
+            .filter(|d| d.web && d.provenance.confidence.can_authenticate())
+            .take(2)
+        {
             let url = format!("https://{}", d.name);
-            let text = render(t.advice.get("visit").map(String::as_str).unwrap_or_default(), &[("url", &url)]);
+            let text = render(
+                t.advice.get("visit").map(String::as_str).unwrap_or_default(),
+                &[("url", &url)],
+            );
             out.push(contact("web", url, d.provenance.confidence, text));
         }
-        for p in inst.phones.iter().filter(|p| p.provenance.confidence.can_authenticate()).take(2) {
-            let text = render(t.advice.get("call").map(String::as_str).unwrap_or_default(), &[("phone", &p.e164)]);
+        for p in inst
+            .phones
+            .iter()
+            .filter(|p| p.provenance.confidence.can_authenticate())
+            .take(2)
+        {
+            let text = render(
+                t.advice.get("call").map(String::as_str).unwrap_or_default(),
+                &[("phone", &p.e164)],
+            );
             out.push(contact("phone", p.e164.clone(), p.provenance.confidence, text));
         }
-        for e in inst.emails.iter().filter(|e| e.provenance.confidence.can_authenticate()).take(1) {
-            let text = render(t.advice.get("write").map(String::as_str).unwrap_or_default(), &[("email", &e.address)]);
+        for e in inst
+            .emails
+            .iter()
+            .filter(|e| e.provenance.confidence.can_authenticate())
+            .take(1)
+        {
+            let text = render(
+                t.advice.get("write").map(String::as_str).unwrap_or_default(),
+                &[("email", &e.address)],
+            );
             out.push(contact("email", e.address.clone(), e.provenance.confidence, text));
         }
     }

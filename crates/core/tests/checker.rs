@@ -12,7 +12,10 @@ fn checker() -> &'static Checker {
 }
 
 fn sms(sender: &str, text: &str) -> Analysis {
-    checker().check(Input::Sms { sender: Some(sender), text })
+    checker().check(Input::Sms {
+        sender: Some(sender),
+        text,
+    })
 }
 
 fn text(t: &str) -> Analysis {
@@ -35,7 +38,13 @@ fn claims_are_found_in_names_inflections_and_abbreviations() {
     ] {
         assert_eq!(text(t).institution.as_deref(), Some("pl.nfz"), "{t}");
     }
-    for t in ["Casa Națională de Asigurări de Sănătate", "Casa Naţională de Asigurări de Sănătate", "Casa Nationala de Asigurari de Sanatate", "Mesaj de la CNAS", "Mesaj de la CNAS-ul"] {
+    for t in [
+        "Casa Națională de Asigurări de Sănătate",
+        "Casa Naţională de Asigurări de Sănătate",
+        "Casa Nationala de Asigurari de Sanatate",
+        "Mesaj de la CNAS",
+        "Mesaj de la CNAS-ul",
+    ] {
         assert_eq!(text(t).institution.as_deref(), Some("ro.cnas"), "{t}");
     }
     assert_eq!(text("Zwykła wiadomość od znajomego").institution, None);
@@ -50,19 +59,33 @@ fn disguised_words_are_reported() {
 #[test]
 fn lures_carry_the_matched_phrase_as_evidence() {
     let a = text("Prosimy o podanie numeru karty i kodu CVV oraz numeru PESEL.");
-    let card = a.findings.iter().find(|f| f.code == "LURE_CARD_DATA").expect("card lure");
+    let card = a
+        .findings
+        .iter()
+        .find(|f| f.code == "LURE_CARD_DATA")
+        .expect("card lure");
     assert!(a.findings.iter().any(|f| f.code == "LURE_PERSONAL_ID"));
     assert!(!card.evidence.is_empty());
-    assert!(a.findings.iter().any(|f| f.code == "LURE_CARD_DATA" && "Prosimy o podanie numeru karty i kodu CVV oraz numeru PESEL.".contains(&f.evidence)));
+    assert!(a.findings.iter().any(|f| f.code == "LURE_CARD_DATA"
+        && "Prosimy o podanie numeru karty i kodu CVV oraz numeru PESEL.".contains(&f.evidence)));
 }
 
 #[test]
 fn policy_violation_cites_the_policy() {
     let a = sms("NFZ", "NFZ: podaj numer karty i CVV, aby otrzymać zwrot.");
-    let v = a.findings.iter().find(|f| f.code == "POLICY_VIOLATION").expect("policy violation");
+    let v = a
+        .findings
+        .iter()
+        .find(|f| f.code == "POLICY_VIOLATION")
+        .expect("policy violation");
     assert!(v.get("policy").is_some_and(|p| p.starts_with("pl.nfz.")), "{v:?}");
     let report = checker().report(&a, &Catalog::builtin(), Some(Lang::En));
-    let msg = &report.findings.iter().find(|f| f.code == "POLICY_VIOLATION").unwrap().message;
+    let msg = &report
+        .findings
+        .iter()
+        .find(|f| f.code == "POLICY_VIOLATION")
+        .unwrap()
+        .message;
     assert!(msg.contains("NFZ"), "{msg}");
     assert_eq!(a.verdict, Verdict::Phishing);
 }
@@ -80,7 +103,11 @@ fn links_of_the_claimed_institution_are_judged() {
 #[test]
 fn lookalike_links_name_their_target() {
     let a = text("Odbierz: http://pacjent-gov.pl/ikp");
-    let f = a.findings.iter().find(|f| f.get("target").is_some()).expect("a look-alike finding");
+    let f = a
+        .findings
+        .iter()
+        .find(|f| f.get("target").is_some())
+        .expect("a look-alike finding");
     assert_eq!(f.get("target"), Some("pacjent.gov.pl"));
     assert_eq!(a.verdict, Verdict::Phishing);
     assert_eq!(a.institution.as_deref(), Some("pl.ikp"));
@@ -138,9 +165,17 @@ fn reports_are_complete_in_every_language() {
         let r = checker().report(&a, &texts, Some(lang));
         assert!(!r.headline.is_empty() && !r.summary.is_empty());
         for f in &r.findings {
-            assert!(!f.message.is_empty() && !f.message.contains('{'), "{lang:?} {}: {}", f.code, f.message);
+            assert!(
+                !f.message.is_empty() && !f.message.contains('{'),
+                "{lang:?} {}: {}",
+                f.code,
+                f.message
+            );
         }
-        assert!(!r.advice.report_to.is_empty() && !r.advice.official_contacts.is_empty(), "{lang:?}");
+        assert!(
+            !r.advice.report_to.is_empty() && !r.advice.official_contacts.is_empty(),
+            "{lang:?}"
+        );
         for c in r.advice.official_contacts.iter().chain(&r.advice.report_to) {
             assert!(!c.text.contains('{') && !c.text.is_empty(), "{c:?}");
         }
@@ -182,4 +217,10 @@ mod properties {
             prop_assert!(a.score.is_finite());
         }
     }
+}
+
+#[test]
+fn premium_rate_numbers_in_english_text() {
+    let a = text("WINNER!! As a valued network customer you have been selected to receivea £900 prize reward! To claim call 09061701462. Claim code KL345.");
+    assert!(codes(&a).contains(&"PHONE_PREMIUM_RATE"), "{:?}", a);
 }

@@ -20,7 +20,10 @@ fn emitted_codes() -> BTreeSet<String> {
             } else if p.extension().is_some_and(|x| x == "rs") {
                 let text = std::fs::read_to_string(&p).unwrap();
                 for part in text.split("Finding::new(\"").skip(1) {
-                    let code: String = part.chars().take_while(|c| c.is_ascii_uppercase() || *c == '_').collect();
+                    let code: String = part
+                        .chars()
+                        .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+                        .collect();
                     if !code.is_empty() {
                         codes.insert(code);
                     }
@@ -40,7 +43,10 @@ fn emitted_codes() -> BTreeSet<String> {
 fn every_emitted_code_is_catalogued() {
     let catalogue = Catalogue::builtin();
     for code in emitted_codes() {
-        assert!(catalogue.entry(&code).is_some(), "{code} is emitted but missing from data/scores.toml");
+        assert!(
+            catalogue.entry(&code).is_some(),
+            "{code} is emitted but missing from data/scores.toml"
+        );
     }
 }
 
@@ -51,16 +57,41 @@ fn every_catalogued_code_is_explained_in_every_language() {
     for lang in Lang::ALL {
         let t = texts.texts(lang);
         for code in catalogue.codes() {
-            let msg = t.finding.get(code).unwrap_or_else(|| panic!("{code} has no text in {}", lang.code()));
+            let msg = t
+                .finding
+                .get(code)
+                .unwrap_or_else(|| panic!("{code} has no text in {}", lang.code()));
             assert!(!msg.trim().is_empty(), "{code} empty in {}", lang.code());
         }
         for v in ["official", "unverified", "suspicious", "phishing"] {
-            assert!(t.verdict.contains_key(v) && t.verdict_explain.contains_key(v), "{v} in {}", lang.code());
+            assert!(
+                t.verdict.contains_key(v) && t.verdict_explain.contains_key(v),
+                "{v} in {}",
+                lang.code()
+            );
         }
         for kind in LureKind::ALL {
-            assert!(t.lure.contains_key(kind.name()), "lure {} in {}", kind.name(), lang.code());
+            assert!(
+                t.lure.contains_key(kind.name()),
+                "lure {} in {}",
+                kind.name(),
+                lang.code()
+            );
         }
-        for key in ["never_use_message_contacts", "do_not_click", "official_looks_fine", "unverified_check", "visit", "call", "write", "report_sms", "report_email", "report_phone", "report_web", "caller_id_spoofable"] {
+        for key in [
+            "never_use_message_contacts",
+            "do_not_click",
+            "official_looks_fine",
+            "unverified_check",
+            "visit",
+            "call",
+            "write",
+            "report_sms",
+            "report_email",
+            "report_phone",
+            "report_web",
+            "caller_id_spoofable",
+        ] {
             assert!(t.advice.contains_key(key), "advice {key} in {}", lang.code());
         }
     }
@@ -72,7 +103,14 @@ fn all_languages_have_the_same_keys() {
     let keys = |lang| {
         let t = texts.texts(lang);
         let mut k: BTreeSet<String> = BTreeSet::new();
-        for (section, map) in [("finding", &t.finding), ("lure", &t.lure), ("technique", &t.technique), ("ui", &t.ui), ("advice", &t.advice), ("channel", &t.channel)] {
+        for (section, map) in [
+            ("finding", &t.finding),
+            ("lure", &t.lure),
+            ("technique", &t.technique),
+            ("ui", &t.ui),
+            ("advice", &t.advice),
+            ("channel", &t.channel),
+        ] {
             k.extend(map.keys().map(|x| format!("{section}.{x}")));
         }
         k
@@ -87,9 +125,31 @@ fn all_languages_have_the_same_keys() {
 fn every_technique_has_a_name_in_every_language() {
     use healthguard_domains::Technique::*;
     let texts = Catalog::builtin();
-    for t in [Homoglyph, MixedScript, Typo, Transposition, Omission, Repetition, Insertion, Replacement, VowelSwap, Bitsquatting, Hyphenation, DotForHyphen, Combosquat, OfficialSubdomain, TldSwap, SuffixImitation] {
+    for t in [
+        Homoglyph,
+        MixedScript,
+        Typo,
+        Transposition,
+        Omission,
+        Repetition,
+        Insertion,
+        Replacement,
+        VowelSwap,
+        Bitsquatting,
+        Hyphenation,
+        DotForHyphen,
+        Combosquat,
+        OfficialSubdomain,
+        TldSwap,
+        SuffixImitation,
+    ] {
         for lang in Lang::ALL {
-            assert!(texts.texts(lang).technique.contains_key(t.name()), "{} in {}", t.name(), lang.code());
+            assert!(
+                texts.texts(lang).technique.contains_key(t.name()),
+                "{} in {}",
+                t.name(),
+                lang.code()
+            );
         }
     }
 }

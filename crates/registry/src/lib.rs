@@ -32,7 +32,10 @@ mod embedded {
 pub fn builtin_files() -> Vec<SourceFile> {
     embedded::EMBEDDED
         .iter()
-        .map(|(path, text)| SourceFile { path: path.to_string(), text: text.to_string() })
+        .map(|(path, text)| SourceFile {
+            path: path.to_string(),
+            text: text.to_string(),
+        })
         .collect()
 }
 
@@ -89,7 +92,11 @@ fn read_into(root: &Path, dir: &Path, out: &mut Vec<SourceFile>) -> Result<(), L
                 path: path.display().to_string(),
                 source: std::io::Error::new(std::io::ErrorKind::InvalidData, "file is not valid UTF-8"),
             })?;
-            let rel = path.strip_prefix(root).unwrap_or(&path).to_string_lossy().replace('\\', "/");
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
             out.push(SourceFile { path: rel, text });
         }
     }

@@ -114,11 +114,7 @@ impl Builder {
                 Err(e) => self.parse_error(&ctx, e),
             }
         } else {
-            self.problem(
-                &ctx,
-                0,
-                "unexpected file: packs are registry.toml and <cc>/<name>.toml",
-            );
+            self.problem(&ctx, 0, "unexpected file: packs are registry.toml and <cc>/<name>.toml");
         }
     }
 
@@ -192,10 +188,18 @@ impl Builder {
         let folder = ctx.path.split('/').next().unwrap_or_default();
         if code.len() != 2 || !code.chars().all(|ch| ch.is_ascii_uppercase()) {
             let line = ctx.line(c.code.span());
-            self.problem(ctx, line, format!("country code {code:?} must be two upper-case letters"));
+            self.problem(
+                ctx,
+                line,
+                format!("country code {code:?} must be two upper-case letters"),
+            );
         } else if folder != code.to_ascii_lowercase() {
             let line = ctx.line(c.code.span());
-            self.problem(ctx, line, format!("country {code} must live in folder {}/", code.to_ascii_lowercase()));
+            self.problem(
+                ctx,
+                line,
+                format!("country {code} must live in folder {}/", code.to_ascii_lowercase()),
+            );
         }
         let mut suffixes = Vec::new();
         for s in c.restricted_suffix {
@@ -207,11 +211,15 @@ impl Builder {
             }
             suffixes.push(RestrictedSuffix {
                 suffix: value,
-                provenance: Provenance { source, confidence: s.confidence },
+                provenance: Provenance {
+                    source,
+                    confidence: s.confidence,
+                },
             });
         }
         for r in &c.national_reporting {
-            self.references.push((ctx.path.to_string(), ctx.line(r.span()), r.get_ref().clone()));
+            self.references
+                .push((ctx.path.to_string(), ctx.line(r.span()), r.get_ref().clone()));
         }
         self.countries.push(Country {
             code,
@@ -229,11 +237,22 @@ impl Builder {
         let folder = ctx.path.split('/').next().unwrap_or_default().to_string();
         if folder != country.to_ascii_lowercase() {
             let line = ctx.line(head.country.span());
-            self.problem(ctx, line, format!("institution of {country} must live in folder {}/", country.to_ascii_lowercase()));
+            self.problem(
+                ctx,
+                line,
+                format!(
+                    "institution of {country} must live in folder {}/",
+                    country.to_ascii_lowercase()
+                ),
+            );
         }
         if !id.starts_with(&format!("{folder}.")) {
             let line = ctx.line(head.id.span());
-            self.problem(ctx, line, format!("id {id:?} must start with the country prefix \"{folder}.\""));
+            self.problem(
+                ctx,
+                line,
+                format!("id {id:?} must start with the country prefix \"{folder}.\""),
+            );
         }
         if head.names.values().all(|v| v.is_empty()) {
             let line = ctx.line(head.id.span());
@@ -241,10 +260,12 @@ impl Builder {
         }
         let source = self.check_source(ctx, &head.source);
         if let Some(parent) = &head.parent {
-            self.references.push((ctx.path.to_string(), ctx.line(parent.span()), parent.get_ref().clone()));
+            self.references
+                .push((ctx.path.to_string(), ctx.line(parent.span()), parent.get_ref().clone()));
         }
         for r in &head.report_to {
-            self.references.push((ctx.path.to_string(), ctx.line(r.span()), r.get_ref().clone()));
+            self.references
+                .push((ctx.path.to_string(), ctx.line(r.span()), r.get_ref().clone()));
         }
 
         let mut inst = Institution {
@@ -281,7 +302,10 @@ impl Builder {
                         web: d.uses.contains(&DomainUse::Web),
                         email: d.uses.contains(&DomainUse::Email),
                         subdomains: d.subdomains,
-                        provenance: Provenance { source, confidence: d.confidence },
+                        provenance: Provenance {
+                            source,
+                            confidence: d.confidence,
+                        },
                     });
                 }
                 Err(why) => self.problem(ctx, line, why),
@@ -297,7 +321,10 @@ impl Builder {
                     inst.emails.push(EmailAddress {
                         address,
                         label: e.label,
-                        provenance: Provenance { source, confidence: e.confidence },
+                        provenance: Provenance {
+                            source,
+                            confidence: e.confidence,
+                        },
                     });
                 }
                 _ => self.problem(ctx, line, format!("unparsable e-mail address {address:?}")),
@@ -312,7 +339,10 @@ impl Builder {
                     inst.phones.push(Phone {
                         e164,
                         label: p.label,
-                        provenance: Provenance { source, confidence: p.confidence },
+                        provenance: Provenance {
+                            source,
+                            confidence: p.confidence,
+                        },
                     });
                 }
                 Err(why) => self.problem(ctx, line, why),
@@ -323,12 +353,19 @@ impl Builder {
             let source = self.check_source(ctx, &s.source);
             let name = s.value.get_ref().trim().to_string();
             if name.is_empty() || name.chars().count() > 11 && !name.starts_with('+') {
-                self.problem(ctx, line, format!("SMS sender {name:?} must be 1–11 characters (alphanumeric sender id) or a number"));
+                self.problem(
+                    ctx,
+                    line,
+                    format!("SMS sender {name:?} must be 1–11 characters (alphanumeric sender id) or a number"),
+                );
             }
             self.claim_value(ctx, "SMS sender", &name.to_lowercase(), line);
             inst.sms_senders.push(SmsSender {
                 name,
-                provenance: Provenance { source, confidence: s.confidence },
+                provenance: Provenance {
+                    source,
+                    confidence: s.confidence,
+                },
             });
         }
         for a in file.app {
@@ -343,7 +380,10 @@ impl Builder {
             inst.apps.push(App {
                 platform,
                 id: a.value.into_inner(),
-                provenance: Provenance { source, confidence: a.confidence },
+                provenance: Provenance {
+                    source,
+                    confidence: a.confidence,
+                },
             });
         }
         for r in file.reporting {
@@ -366,7 +406,10 @@ impl Builder {
                 Ok(value) => inst.reporting.push(Reporting {
                     kind: r.kind,
                     value,
-                    provenance: Provenance { source, confidence: r.confidence },
+                    provenance: Provenance {
+                        source,
+                        confidence: r.confidence,
+                    },
                 }),
                 Err(why) => self.problem(ctx, line, why),
             }
@@ -385,7 +428,10 @@ impl Builder {
                 channels: p.channels,
                 children: p.children,
                 text,
-                provenance: Provenance { source, confidence: p.confidence },
+                provenance: Provenance {
+                    source,
+                    confidence: p.confidence,
+                },
             });
         }
         for a in file.advisory {
@@ -394,7 +440,11 @@ impl Builder {
             let date = a.date.get_ref().trim().to_string();
             if !valid_date(&date) {
                 let line = ctx.line(a.date.span());
-                self.problem(ctx, line, format!("advisory date {date:?} must be YYYY-MM-DD or YYYY-MM"));
+                self.problem(
+                    ctx,
+                    line,
+                    format!("advisory date {date:?} must be YYYY-MM-DD or YYYY-MM"),
+                );
             }
             let title = self.localized(ctx, a.title, "advisory title");
             let mut domains = Vec::new();
@@ -412,7 +462,11 @@ impl Builder {
             };
             if indicators.domains.is_empty() && indicators.senders.is_empty() && indicators.phrases.is_empty() {
                 let line = ctx.line(a.id.span());
-                self.problem(ctx, line, "an advisory needs at least one indicator (domains, senders or phrases)");
+                self.problem(
+                    ctx,
+                    line,
+                    "an advisory needs at least one indicator (domains, senders or phrases)",
+                );
             }
             inst.advisories.push(Advisory {
                 id: aid,
@@ -421,7 +475,10 @@ impl Builder {
                 channels: a.channels,
                 min_phrases: a.min_phrases.unwrap_or(1).max(1),
                 indicators,
-                provenance: Provenance { source, confidence: a.confidence },
+                provenance: Provenance {
+                    source,
+                    confidence: a.confidence,
+                },
             });
         }
         self.institutions.push(inst);
@@ -491,19 +548,26 @@ pub fn normalize_domain(raw: &str) -> Result<String, String> {
     }
     match psl::domain(ascii.as_bytes()) {
         Some(d) if d.suffix().is_known() => Ok(ascii),
-        _ => Err(format!("domain {raw:?} has no known public suffix or no registrable part")),
+        _ => Err(format!(
+            "domain {raw:?} has no known public suffix or no registrable part"
+        )),
     }
 }
 
 /// Normalises a phone number: E.164 (`+48 800 190 590` → `+48800190590`) or a national
 /// short code of 3–6 digits (`8080`, `1911`).
 pub fn normalize_phone(raw: &str) -> Result<String, String> {
-    let compact: String = raw.chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')')).collect();
+    let compact: String = raw
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
+        .collect();
     if compact.len() >= 3 && compact.len() <= 6 && compact.chars().all(|c| c.is_ascii_digit()) {
         return Ok(compact);
     }
     if !compact.starts_with('+') {
-        return Err(format!("phone {raw:?} must be in E.164 form (+CC…) or a 3–6 digit short code"));
+        return Err(format!(
+            "phone {raw:?} must be in E.164 form (+CC…) or a 3–6 digit short code"
+        ));
     }
     let parsed = phonenumber::parse(None, &compact).map_err(|_| format!("unparsable phone {raw:?}"))?;
     if !phonenumber::is_valid(&parsed) {

@@ -37,7 +37,10 @@ fn every_entry_has_a_source() {
 }
 
 fn file(path: &str, text: &str) -> SourceFile {
-    SourceFile { path: path.into(), text: text.into() }
+    SourceFile {
+        path: path.into(),
+        text: text.into(),
+    }
 }
 
 const ROOT: &str = "schema = 1\nversion = \"test\"\n";
@@ -50,8 +53,12 @@ fn inst(body: &str) -> String {
 }
 
 fn problems(body: &str) -> Vec<Problem> {
-    load(&[file("registry.toml", ROOT), file("pl/country.toml", COUNTRY), file("pl/x.toml", &inst(body))])
-        .expect_err("expected lint problems")
+    load(&[
+        file("registry.toml", ROOT),
+        file("pl/country.toml", COUNTRY),
+        file("pl/x.toml", &inst(body)),
+    ])
+    .expect_err("expected lint problems")
 }
 
 #[test]
@@ -87,7 +94,12 @@ fn lint_reports_schema_errors_and_unknown_fields() {
     let p = problems("[[domain]]\nvalue = \"x.gov.pl\"\nusez = [\"web\"]\n");
     assert!(!p.is_empty());
     assert!(p[0].line >= 9, "{p:?}");
-    let p = load(&[file("registry.toml", "schema = 2\nversion = \"v\"\n"), file("pl/country.toml", COUNTRY), file("pl/x.toml", &inst(""))]).unwrap_err();
+    let p = load(&[
+        file("registry.toml", "schema = 2\nversion = \"v\"\n"),
+        file("pl/country.toml", COUNTRY),
+        file("pl/x.toml", &inst("")),
+    ])
+    .unwrap_err();
     assert!(p.iter().any(|x| x.message.contains("schema 2 is not supported")));
 }
 
@@ -104,8 +116,17 @@ fn lint_reports_dangling_references() {
     let p = problems("report_to_is_in_header = false\n");
     assert!(!p.is_empty());
     let text = inst("").replace("source =", "report_to = [\"pl.nobody\"]\nsource =");
-    let p = load(&[file("registry.toml", ROOT), file("pl/country.toml", COUNTRY), file("pl/x.toml", &text)]).unwrap_err();
-    assert!(p.iter().any(|x| x.message.contains("unknown institution id \"pl.nobody\"")), "{p:?}");
+    let p = load(&[
+        file("registry.toml", ROOT),
+        file("pl/country.toml", COUNTRY),
+        file("pl/x.toml", &text),
+    ])
+    .unwrap_err();
+    assert!(
+        p.iter()
+            .any(|x| x.message.contains("unknown institution id \"pl.nobody\"")),
+        "{p:?}"
+    );
 }
 
 #[test]
@@ -122,13 +143,22 @@ fn sign_and_verify_round_trip_and_detect_tampering() {
         web: true,
         email: true,
         subdomains: true,
-        provenance: Provenance { source: "attacker".into(), confidence: Confidence::High },
+        provenance: Provenance {
+            source: "attacker".into(),
+            confidence: Confidence::High,
+        },
     });
     assert!(matches!(verify(&tampered, &sig, &public), Err(SignError::Mismatch)));
 
     let (_, other_public) = generate_keypair().unwrap();
-    assert!(matches!(verify(&registry, &sig, &other_public), Err(SignError::Mismatch)));
-    assert!(matches!(verify(&registry, "garbage", &public), Err(SignError::Format { .. })));
+    assert!(matches!(
+        verify(&registry, &sig, &other_public),
+        Err(SignError::Mismatch)
+    ));
+    assert!(matches!(
+        verify(&registry, "garbage", &public),
+        Err(SignError::Format { .. })
+    ));
 }
 
 #[test]
