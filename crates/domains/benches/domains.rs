@@ -108,9 +108,7 @@ fn bench(c: &mut Criterion) {
     g.bench_function("unrelated", |b| {
         b.iter(|| index.check(black_box("www.example-shop.com")))
     });
-    g.bench_function("lookalike", |b| {
-        b.iter(|| index.check(black_box("nfz-zwrot-pl.com")))
-    });
+    g.bench_function("lookalike", |b| b.iter(|| index.check(black_box("nfz-zwrot-pl.com"))));
     g.bench_function("idn_homoglyph", |b| {
         b.iter(|| index.check(black_box("xn--80aa0cbo.ro")))
     });

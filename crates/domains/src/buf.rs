@@ -13,10 +13,7 @@ impl Buf {
     /// An empty buffer.
     #[inline]
     pub(crate) fn new() -> Self {
-        Buf {
-            data: [0; CAP],
-            len: 0,
-        }
+        Buf { data: [0; CAP], len: 0 }
     }
 
     /// Empties the buffer.

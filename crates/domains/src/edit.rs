@@ -61,11 +61,7 @@ fn substitution(got: u8, official: u8) -> Technique {
 /// transposition) away from `official`; `None` otherwise (including when equal).
 pub(crate) fn classify(cand: &[u8], official: &[u8]) -> Option<Technique> {
     let (n, m) = (cand.len(), official.len());
-    let first_diff = cand
-        .iter()
-        .zip(official)
-        .position(|(a, b)| a != b)
-        .unwrap_or(n.min(m));
+    let first_diff = cand.iter().zip(official).position(|(a, b)| a != b).unwrap_or(n.min(m));
     if n == m {
         let i = first_diff;
         if i == n {
@@ -74,11 +70,7 @@ pub(crate) fn classify(cand: &[u8], official: &[u8]) -> Option<Technique> {
         if cand[i + 1..] == official[i + 1..] {
             return Some(substitution(cand[i], official[i]));
         }
-        if i + 1 < n
-            && cand[i] == official[i + 1]
-            && cand[i + 1] == official[i]
-            && cand[i + 2..] == official[i + 2..]
-        {
+        if i + 1 < n && cand[i] == official[i + 1] && cand[i + 1] == official[i] && cand[i + 2..] == official[i + 2..] {
             return Some(Technique::Transposition);
         }
         return None;

@@ -84,8 +84,7 @@ pub(crate) fn fold_ascii(s: &[u8], out: &mut Buf) -> bool {
 /// produces (`m`, `0`, `1`, `vv`, `rn`), so that a folded lookup can find a homoglyph.
 #[inline]
 pub(crate) fn ascii_fold_relevant(s: &[u8]) -> bool {
-    s.iter().any(|&b| matches!(b, b'm' | b'0' | b'1'))
-        || s.windows(2).any(|w| w == b"vv" || w == b"rn")
+    s.iter().any(|&b| matches!(b, b'm' | b'0' | b'1')) || s.windows(2).any(|w| w == b"vv" || w == b"rn")
 }
 
 /// Removes diacritics (combining marks after NFD) and maps the Polish and other letters

@@ -71,13 +71,19 @@ impl<V> Default for Table<V> {
     }
 }
 
+/// Filter bit of a key with this length, first and last byte.
+#[inline]
+fn filter_bit_parts(len: usize, first: u8, last: u8) -> (usize, u64) {
+    let sig = ((len.min(255) as u32) << 16) | (u32::from(first) << 8) | u32::from(last);
+    let bit = (sig.wrapping_mul(0x9e37_79b1) >> 20) as usize; // 12 bits
+    (bit >> 6, 1u64 << (bit & 63))
+}
+
 /// Filter bit of a key: `None` for the empty key.
 #[inline]
 fn filter_bit(key: &[u8]) -> Option<(usize, u64)> {
     let (&first, &last) = (key.first()?, key.last()?);
-    let sig = ((key.len().min(255) as u32) << 16) | (u32::from(first) << 8) | u32::from(last);
-    let bit = (sig.wrapping_mul(0x9e37_79b1) >> 20) as usize; // 12 bits
-    Some((bit >> 6, 1u64 << (bit & 63)))
+    Some(filter_bit_parts(key.len(), first, last))
 }
 
 impl<V> Table<V> {
@@ -88,6 +94,14 @@ impl<V> Table<V> {
             Some((w, b)) => self.filter[w] & b != 0,
             None => false,
         }
+    }
+
+    /// True when a key with this length, first and last byte may be present (for probing a
+    /// key before building it).
+    #[inline]
+    pub(crate) fn may_contain_parts(&self, len: usize, first: u8, last: u8) -> bool {
+        let (w, b) = filter_bit_parts(len, first, last);
+        self.filter[w] & b != 0
     }
 
     /// The value under `key`.

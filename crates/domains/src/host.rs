@@ -11,6 +11,7 @@ pub(crate) const MAX_INPUT: usize = 1024;
 pub(crate) const MAX_HOST: usize = 253;
 
 /// Result of the allocation-free fast path.
+#[allow(clippy::large_enum_variant)] // The buffer is meant to live on the stack.
 pub(crate) enum Fast {
     /// Plain ASCII host, lower-cased and validated.
     Ascii(Buf),
@@ -27,7 +28,7 @@ pub(crate) fn trim(host: &str) -> &str {
     h.strip_suffix('.').unwrap_or(h)
 }
 
-/// Lower-cases and validates an ASCII host into a stack buffer.
+/// Lower-cases and validates an ASCII host into a stack buffer, in one pass.
 #[inline]
 pub(crate) fn fast(host: &str) -> Fast {
     let h = trim(host);
@@ -41,23 +42,46 @@ pub(crate) fn fast(host: &str) -> Fast {
         return Fast::Invalid;
     }
     let mut buf = Buf::new();
-    for &b in h.as_bytes() {
-        buf.push(b.to_ascii_lowercase());
+    let bytes = h.as_bytes();
+    let mut label = 0usize;
+    let mut xn = false;
+    for (i, &raw) in bytes.iter().enumerate() {
+        let b = raw.to_ascii_lowercase();
+        match b {
+            b'.' => {
+                if label == 0 {
+                    return Fast::Invalid;
+                }
+                label = 0;
+            }
+            b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' => {
+                if label == 0 && b == b'x' && bytes.len() >= i + 4 {
+                    let next = &bytes[i + 1..i + 4];
+                    xn |= next[0].eq_ignore_ascii_case(&b'n') && next[1..] == *b"--";
+                }
+                label += 1;
+                if label > 63 {
+                    return Fast::Invalid;
+                }
+            }
+            _ => return Fast::Invalid,
+        }
+        buf.push(b);
     }
-    if contains_xn(buf.as_str()) {
-        return Fast::Idna;
+    if label == 0 {
+        return Fast::Invalid;
     }
-    if valid_ascii_host(buf.as_bytes()) {
-        Fast::Ascii(buf)
+    if xn {
+        Fast::Idna
     } else {
-        Fast::Invalid
+        Fast::Ascii(buf)
     }
 }
 
 /// True when some label starts with the ACE prefix `xn--`.
 #[inline]
 pub(crate) fn contains_xn(h: &str) -> bool {
-    h.split('.').any(|l| l.starts_with("xn--"))
+    label_starts(h).any(|i| h.as_bytes()[i..].starts_with(b"xn--"))
 }
 
 /// Letters, digits, hyphen and underscore in labels of 1–63 bytes, at most 253 bytes.
@@ -121,26 +145,30 @@ pub(crate) fn is_ip_literal(host: &str) -> bool {
     if h.contains(':') {
         return h.parse::<Ipv6Addr>().is_ok();
     }
-    let last = h.rsplit('.').next().unwrap_or("");
+    numeric_last_label(h)
+}
+
+/// True when the last label is a decimal or `0x` hexadecimal number: a URL parser reads
+/// such a host as IPv4 (WHATWG URL), and it is never a domain name.
+#[inline]
+pub(crate) fn numeric_last_label(h: &str) -> bool {
+    let b = h.as_bytes();
+    let start = b.iter().rposition(|&c| c == b'.').map_or(0, |p| p + 1);
+    let last = &b[start..];
     if last.is_empty() {
         return false;
     }
-    if last.bytes().all(|b| b.is_ascii_digit()) {
+    if last.iter().all(u8::is_ascii_digit) {
         return true;
     }
-    let hex = last
-        .strip_prefix("0x")
-        .or_else(|| last.strip_prefix("0X"));
-    matches!(hex, Some(x) if x.bytes().all(|b| b.is_ascii_hexdigit()))
+    match last {
+        [b'0', b'x' | b'X', rest @ ..] => rest.iter().all(u8::is_ascii_hexdigit),
+        _ => false,
+    }
 }
 
 /// Byte offsets where each label of `h` starts (the host itself and every parent).
 #[inline]
 pub(crate) fn label_starts(h: &str) -> impl Iterator<Item = usize> + '_ {
-    std::iter::once(0).chain(
-        h.bytes()
-            .enumerate()
-            .filter(|&(_, b)| b == b'.')
-            .map(|(i, _)| i + 1),
-    )
+    std::iter::once(0).chain(h.bytes().enumerate().filter(|&(_, b)| b == b'.').map(|(i, _)| i + 1))
 }

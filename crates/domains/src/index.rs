@@ -65,13 +65,12 @@ struct Entry {
     typo: bool,
 }
 
-/// What the public suffix of a host is like.
+/// What the public suffix of a host is like (TLD classes are looked up only when a rule
+/// needs them).
 struct SuffixInfo<'a> {
     suffix: &'a str,
     last: &'a str,
     private: bool,
-    mainstream: bool,
-    abused: bool,
 }
 
 /// How a protected name may appear under another suffix.
@@ -114,15 +113,17 @@ pub struct DomainIndex {
     dotted: Table<u32>,
     /// First hyphen token of a long name → entries (gate for two-edit matching).
     first_token: Table<Vec<u32>>,
-    /// Suffixes nobody but public bodies can register under (given + implicit gov.<cc>).
+    /// Suffixes nobody but public bodies can register under (given + implicit `gov.<cc>`).
     restricted: Vec<String>,
     signals: Signals,
     /// The gov-like words alone (a more selective filter than all signal words).
     gov_words: Table<()>,
     /// Words that may be glued to a protected name (signal words of two letters or more).
     glue: Table<()>,
-    /// Distinct lengths of brand keys of three letters or more, longest first.
+    /// Distinct lengths of brand keys of two letters or more, longest first.
     brand_lens: Vec<usize>,
+    /// First and last bytes of brand keys and glue words (cheap gate for glue splitting).
+    glue_bytes: GlueBytes,
     lists: HostLists,
     min_typo: usize,
     max_typo: usize,
@@ -146,12 +147,28 @@ fn psl_suffix(h: &str) -> Option<(&str, bool)> {
     Some((suffix.strip_suffix('.').unwrap_or(suffix), private))
 }
 
+/// The part of `s` before the first `sep` (all of `s` when there is none).
+#[inline]
+fn before_byte(s: &str, sep: u8) -> &str {
+    match s.as_bytes().iter().position(|&c| c == sep) {
+        Some(p) => &s[..p],
+        None => s,
+    }
+}
+
+/// The last label of `s`.
+#[inline]
+fn after_last_dot(s: &str) -> &str {
+    match s.as_bytes().iter().rposition(|&c| c == b'.') {
+        Some(p) => &s[p + 1..],
+        None => s,
+    }
+}
+
 /// True when `h` is `r` or ends with `.r`.
 #[inline]
 fn is_under(h: &str, r: &str) -> bool {
-    h.len() >= r.len()
-        && h.ends_with(r)
-        && (h.len() == r.len() || h.as_bytes()[h.len() - r.len() - 1] == b'.')
+    h.len() >= r.len() && h.ends_with(r) && (h.len() == r.len() || h.as_bytes()[h.len() - r.len() - 1] == b'.')
 }
 
 fn two_letter_cc(suffix: &str) -> Option<String> {
@@ -194,6 +211,42 @@ fn within_two_edits_cheap(a: &[u8], b: &[u8]) -> bool {
     hist.iter().map(|c| c.unsigned_abs() as u32).sum::<u32>() <= 4
 }
 
+/// A set of bytes.
+#[derive(Default, Clone, Copy)]
+struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    fn set(&mut self, b: u8) {
+        self.0[(b >> 6) as usize] |= 1 << (b & 63);
+    }
+
+    #[inline]
+    fn has(&self, b: u8) -> bool {
+        self.0[(b >> 6) as usize] & (1 << (b & 63)) != 0
+    }
+}
+
+/// First and last bytes of protected names and of glue words.
+#[derive(Default)]
+struct GlueBytes {
+    brand_first: ByteSet,
+    brand_last: ByteSet,
+    word_first: ByteSet,
+    word_last: ByteSet,
+}
+
+/// An internationalised host read as Latin letters.
+struct LatinReading {
+    /// The host with every punycode label replaced by its Latin reading (when valid).
+    host: String,
+    /// Homoglyph, or mixed-script when a label mixes scripts.
+    glyph: Technique,
+    /// A non-Latin confusable (not just a diacritic) was read as a Latin letter.
+    confusable: bool,
+    /// The registrable label was changed by the reading.
+    reg_changed: bool,
+}
+
 /// Token byte ranges of a host's name part.
 struct Tokens {
     spans: [(u16, u16); MAX_TOKENS],
@@ -220,7 +273,8 @@ impl DomainIndex {
     /// Builds the index.
     ///
     /// `protected` domains are normalised (case, trailing dot, IDNA); entries that are not
-    /// valid host names are skipped. `restricted_suffixes` are suffixes only public bodies can
+    /// valid host names (or are IP literals) are skipped, and a repeated domain keeps its
+    /// first owner. `restricted_suffixes` are suffixes only public bodies can
     /// register under (for example `["gov.pl"]`); `gov.<cc>` of every protected country code
     /// is added, because such a name (gov.ro) is held by that country's government.
     pub fn new(protected: Vec<Protected>, restricted_suffixes: &[&str]) -> DomainIndex {
@@ -281,7 +335,9 @@ impl DomainIndex {
             } else {
                 Class::Distinctive
             };
-            let lure_bits = if class == Class::Two { home } else { home | en };
+            // Two-letter names are English abbreviations too (MS, MZ): English words do not
+            // tell which one is meant.
+            let en_bit = if class == Class::Two { 0 } else { en };
             entries.push(Entry {
                 domain,
                 owner,
@@ -290,8 +346,8 @@ impl DomainIndex {
                 suffix,
                 cc,
                 cc_bit: home,
-                lure_bits,
-                health_bits: home | en,
+                lure_bits: home | en_bit,
+                health_bits: home | en_bit,
                 class,
                 typo: false,
             });
@@ -320,6 +376,7 @@ impl DomainIndex {
             gov_words: signals.gov_words(),
             glue: signals.glue_words(),
             brand_lens: Vec::new(),
+            glue_bytes: GlueBytes::default(),
             signals,
             lists: HostLists::embedded(),
             min_typo: usize::MAX,
@@ -363,23 +420,26 @@ impl DomainIndex {
                 idx.dotted.entry_or(dotted.as_bytes(), || i);
             }
         }
-        let mut lens: Vec<usize> = idx
-            .entries_names(&entries)
-            .filter(|l| *l >= 3)
+        let mut lens: Vec<usize> = entries
+            .iter()
+            .filter(|e| !e.name.is_empty())
+            .map(|e| e.name.bytes().filter(|&b| b != b'-').count())
+            .filter(|l| *l >= 2)
             .collect();
         lens.sort_unstable_by(|a, b| b.cmp(a));
         lens.dedup();
         idx.brand_lens = lens;
+        for e in entries.iter().filter(|e| e.name.len() >= 2) {
+            let b = e.name.as_bytes();
+            idx.glue_bytes.brand_first.set(b[0]);
+            idx.glue_bytes.brand_last.set(b[b.len() - 1]);
+        }
+        for (w, _) in idx.glue.iter() {
+            idx.glue_bytes.word_first.set(w[0]);
+            idx.glue_bytes.word_last.set(w[w.len() - 1]);
+        }
         idx.entries = entries;
         idx
-    }
-
-    /// Lengths of the brand keys (names without hyphens) of `entries`.
-    fn entries_names<'a>(&self, entries: &'a [Entry]) -> impl Iterator<Item = usize> + 'a {
-        entries
-            .iter()
-            .filter(|e| !e.name.is_empty())
-            .map(|e| e.name.bytes().filter(|&b| b != b'-').count())
     }
 
     /// Number of protected domains in the index.
@@ -406,12 +466,13 @@ impl DomainIndex {
     /// Assesses a host as found in a link: any case, Unicode or punycode, optional trailing
     /// dot, no port. Never panics; invalid input is [`Assessment::Unrelated`].
     pub fn check(&self, host: &str) -> Assessment {
-        if host.len() > host::MAX_INPUT || host::is_ip_literal(host) {
-            return Assessment::Unrelated;
-        }
+        // IP literals: bracketed or bare IPv6 fails both normalisations below; IPv4 (also
+        // hexadecimal, also written with full-width digits) ends in a numeric label.
         match host::fast(host) {
+            host::Fast::Ascii(buf) if host::numeric_last_label(buf.as_str()) => Assessment::Unrelated,
             host::Fast::Ascii(buf) => self.check_ascii(buf.as_str(), false),
             host::Fast::Idna => match host::to_ascii_owned(host) {
+                Some(a) if host::numeric_last_label(&a) => Assessment::Unrelated,
                 Some(a) => {
                     let idn = host::contains_xn(&a);
                     self.check_ascii(&a, idn)
@@ -434,13 +495,20 @@ impl DomainIndex {
             Some(Official::Owned) => return Assessment::Unrelated,
             None => {}
         }
-        if self.in_restricted(a) {
-            return Assessment::Unrelated;
-        }
-        let found = match self.analyze(a) {
-            Some(f) => Some(f),
-            None if idn => self.analyze_idn(a),
-            None => None,
+        let found = if self.in_restricted(a) {
+            // Another public body, unless it reads as an official domain (pаcjent.gov.pl with
+            // a Cyrillic а): no public body registers a confusable of another's name.
+            if idn {
+                self.reads_as_official(a)
+            } else {
+                None
+            }
+        } else {
+            match self.analyze(a) {
+                Some(f) => Some(f),
+                None if idn => self.analyze_idn(a),
+                None => None,
+            }
         };
         match found {
             Some((i, technique)) => {
@@ -468,10 +536,7 @@ impl DomainIndex {
                 if start == 0 {
                     return Some(Official::Yes(list[0]));
                 }
-                if let Some(&i) = list
-                    .iter()
-                    .find(|&&i| self.entries[i as usize].include_subdomains)
-                {
+                if let Some(&i) = list.iter().find(|&&i| self.entries[i as usize].include_subdomains) {
                     return Some(Official::Yes(i));
                 }
                 return Some(Official::Owned);
@@ -489,13 +554,15 @@ impl DomainIndex {
             return true;
         }
         let home = e.cc.as_deref() == Some(si.last) && !si.private;
+        let tld = self.signals.get(si.last);
+        let (mainstream, abused) = (tld.tld_mainstream, tld.tld_abused);
         match (ctx, e.class) {
             (_, Class::Distinctive) if !matches!(ctx, Ctx::Typo) => true,
-            (Ctx::Typo, _) => home || si.mainstream || si.abused || si.private,
-            (Ctx::Combo, _) => home || si.mainstream || si.abused || si.private,
-            (Ctx::Swap, Class::Generic) => !si.private && si.abused,
-            (Ctx::Swap, Class::Two) => !si.private && (home || si.abused),
-            (Ctx::Swap, _) => !si.private && (home || si.abused || si.mainstream),
+            (Ctx::Typo, _) => home || mainstream || abused || si.private,
+            (Ctx::Combo, _) => home || mainstream || abused || si.private,
+            (Ctx::Swap, Class::Generic) => !si.private && abused,
+            (Ctx::Swap, Class::Two) => !si.private && (home || abused),
+            (Ctx::Swap, _) => !si.private && (home || abused || mainstream),
         }
     }
 
@@ -505,14 +572,11 @@ impl DomainIndex {
         // 1. An official domain written in full in front of another domain.
         for start in label_starts(s) {
             let rest = &s[start..];
-            let label = rest.split('.').next().unwrap_or("");
+            let label = before_byte(rest, b'.');
             if let Some(list) = self.first_label.get(label.as_bytes()) {
                 for &i in list {
                     let d = &self.entries[i as usize].domain;
-                    if rest.len() > d.len()
-                        && rest.starts_with(d.as_str())
-                        && rest.as_bytes()[d.len()] == b'.'
-                    {
+                    if rest.len() > d.len() && rest.starts_with(d.as_str()) && rest.as_bytes()[d.len()] == b'.' {
                         return Some((i, Technique::OfficialSubdomain));
                     }
                 }
@@ -525,27 +589,22 @@ impl DomainIndex {
             return None;
         }
         let name_part = &s[..s.len() - suffix.len() - 1];
-        let reg = name_part.rsplit('.').next().unwrap_or(name_part);
-        let last = suffix.rsplit('.').next().unwrap_or(suffix);
-        let tld = self.signals.get(last);
-        let si = SuffixInfo {
-            suffix,
-            last,
-            private,
-            mainstream: tld.tld_mainstream,
-            abused: tld.tld_abused,
-        };
+        let reg = after_last_dot(name_part);
+        let last = after_last_dot(suffix);
+        let si = SuffixInfo { suffix, last, private };
 
         // 3. Dots for hyphens: nfz.olsztyn.pl for nfz-olsztyn.pl.
         if s.bytes().filter(|&b| b == b'.').count() >= 2 {
             for start in label_starts(s) {
-                if let Some(&i) = self.dotted.get(s[start..].as_bytes()) {
+                if let Some(&i) = self.dotted.get(&s.as_bytes()[start..]) {
                     return Some((i, Technique::DotForHyphen));
                 }
             }
         }
 
-        // 4. The same name under another suffix.
+        // 4. The same name under another suffix. When that is not plausible (ms.com,
+        // cez.cz, pacjent.pl), the registrable domain belongs to someone else who has the
+        // same name, and nothing under it is a look-alike either (ro.ms.com, pl.cez.cz).
         if let Some(list) = self.exact.get(reg.as_bytes()) {
             for &i in list {
                 let e = &self.entries[i as usize];
@@ -553,6 +612,7 @@ impl DomainIndex {
                     return Some((i, Technique::TldSwap));
                 }
             }
+            return None;
         }
 
         if reg.is_ascii() && !reg.starts_with("xn--") {
@@ -618,6 +678,11 @@ impl DomainIndex {
                 return Some(hit);
             }
             for k in 0..n {
+                let first = if k == 0 { rb[1] } else { rb[0] };
+                let last = if k == n - 1 { rb[n - 2] } else { rb[n - 1] };
+                if !self.del1.may_contain_parts(n - 1, first, last) {
+                    continue;
+                }
                 buf.clear();
                 buf.push_bytes(&rb[..k]);
                 buf.push_bytes(&rb[k + 1..]);
@@ -629,7 +694,8 @@ impl DomainIndex {
 
         // 8. Two edits of a long name sharing its first token (nfz-wraszava.pl).
         if n >= MIN_TYPO2_LEN - 2 {
-            if let Some((first, _)) = reg.split_once('-') {
+            let first = before_byte(reg, b'-');
+            if first.len() < reg.len() {
                 if let Some(list) = self.first_token.get(first.as_bytes()) {
                     for &i in list {
                         let e = &self.entries[i as usize];
@@ -653,48 +719,54 @@ impl DomainIndex {
             spans: [(0, 0); MAX_TOKENS],
             n: 0,
         };
+        let b = name_part.as_bytes();
         let mut label_start = 0;
-        for label in name_part.split('.') {
-            let skip = label.starts_with("xn--");
-            let mut tok_start = label_start;
-            if !skip {
-                for (k, b) in label.bytes().enumerate().chain([(label.len(), b'-')]) {
-                    if b == b'-' || b == b'_' {
-                        let a = tok_start;
-                        let z = label_start + k;
-                        if a < z {
-                            self.push_token(&mut t, s, a, z);
+        while label_start < b.len() && t.n < MAX_TOKENS {
+            let label_end = b[label_start..]
+                .iter()
+                .position(|&c| c == b'.')
+                .map_or(b.len(), |p| label_start + p);
+            let label = &b[label_start..label_end];
+            if !label.starts_with(b"xn--") {
+                let mut tok_start = label_start;
+                for (k, &c) in label.iter().chain([&b'-']).enumerate() {
+                    if c == b'-' || c == b'_' {
+                        let end = label_start + k;
+                        if tok_start < end {
+                            self.push_token(&mut t, s, tok_start, end);
                         }
-                        tok_start = label_start + k + 1;
+                        tok_start = end + 1;
                     }
                 }
             }
-            label_start += label.len() + 1;
-            if t.n >= MAX_TOKENS {
-                break;
-            }
+            label_start = label_end + 1;
         }
         t
     }
 
-    /// Pushes one token, split in two when it is a protected name (three letters or more)
-    /// glued to a signal word: pacjentgov, govplnfz, nfzzwrot, cnasro; or `e` glued in front
-    /// of a protected name of five letters or more: epacjent, egabinet.
+    /// Pushes one token, split in two when it is a protected name glued to a signal word
+    /// (pacjentgov, govplnfz, nfzzwrot, cnasro; two-letter names only to gov-like words:
+    /// mzgov), or `e` glued in front of a protected name of five letters or more (epacjent).
     fn push_token(&self, t: &mut Tokens, s: &str, a: usize, z: usize) {
-        let tb = s[a..z].as_bytes();
-        if tb.len() > 3 && !self.brand.contains(tb) {
+        let tb = &s.as_bytes()[a..z];
+        let (f, l) = (tb[0], tb[tb.len() - 1]);
+        let brand_first = self.glue_bytes.brand_first.has(f) && self.glue_bytes.word_last.has(l);
+        let brand_last = self.glue_bytes.word_first.has(f) && self.glue_bytes.brand_last.has(l);
+        if tb.len() > 3 && (brand_first || brand_last || f == b'e') && !self.brand.contains(tb) {
             for &l in &self.brand_lens {
                 if l + 2 > tb.len() {
                     continue;
                 }
+                // Two-letter names only glue to gov-like words (mzgov, govms).
+                let words = if l < 3 { &self.gov_words } else { &self.glue };
                 let (p, r) = tb.split_at(l);
-                if self.brand.may_contain(p) && self.glue.contains(r) && self.brand.contains(p) {
+                if self.brand.may_contain(p) && words.contains(r) && self.brand.contains(p) {
                     t.push(a, a + l);
                     t.push(a + l, z);
                     return;
                 }
                 let (r, p) = tb.split_at(tb.len() - l);
-                if self.brand.may_contain(p) && self.glue.contains(r) && self.brand.contains(p) {
+                if self.brand.may_contain(p) && words.contains(r) && self.brand.contains(p) {
                     t.push(a, z - l);
                     t.push(z - l, z);
                     return;
@@ -761,12 +833,15 @@ impl DomainIndex {
             extras += 1;
             gov |= w.gov;
             signal |= w.country & e.cc_bit != 0 || w.lure & e.lure_bits != 0;
+            signal |= j + 1 == i && w.prefix & e.lure_bits != 0;
             if matches!(e.class, Class::Two | Class::Short) {
                 signal |= w.health & e.health_bits != 0;
-                signal |= self
-                    .exact
-                    .get(tok.as_bytes())
-                    .is_some_and(|l| l.iter().any(|&o| self.entries[o as usize].name != e.name));
+                signal |= self.exact.get(tok.as_bytes()).is_some_and(|l| {
+                    l.iter().any(|&o| {
+                        let other = &self.entries[o as usize];
+                        other.name != e.name && other.class != Class::Generic
+                    })
+                });
             }
         }
         if extras == 0 || !self.suffix_ok(e, si, Ctx::Combo) {
@@ -809,9 +884,7 @@ impl DomainIndex {
                 };
                 for &i in list {
                     let e = &self.entries[i as usize];
-                    if edit::classify(tb, e.name.as_bytes()).is_some()
-                        && self.suffix_ok(e, si, Ctx::Combo)
-                    {
+                    if edit::classify(tb, e.name.as_bytes()).is_some() && self.suffix_ok(e, si, Ctx::Combo) {
                         return Some((i, Technique::SuffixImitation));
                     }
                 }
@@ -820,11 +893,9 @@ impl DomainIndex {
         None
     }
 
-    /// Internationalised hosts: read every punycode label as the Latin letters a reader
-    /// sees, then run the rules again. A match on a whole official domain, or any match
-    /// that needed a confusable character, is a homoglyph (mixed-script when a label mixes
-    /// scripts); Latin diacritics alone keep the technique of the words around them.
-    fn analyze_idn(&self, a: &str) -> Option<(u32, Technique)> {
+    /// Reads every punycode label of `a` as the Latin letters a reader sees. `None` when
+    /// nothing changes or the reading is not a valid host.
+    fn latin_reading(&self, a: &str) -> Option<LatinReading> {
         let u = host::unicode_of_ascii(a)?;
         let a_labels: Vec<&str> = a.split('.').collect();
         let u_labels: Vec<&str> = u.split('.').collect();
@@ -870,7 +941,7 @@ impl DomainIndex {
                 out.push_str(al);
             }
         }
-        if out == a {
+        if out == a || !host::valid_ascii_host(out.as_bytes()) {
             return None;
         }
         let glyph = if mixed {
@@ -878,16 +949,40 @@ impl DomainIndex {
         } else {
             Technique::Homoglyph
         };
-        if let Some(Official::Yes(i)) = self.official_of(&out) {
-            return Some((i, glyph));
+        Some(LatinReading {
+            host: out,
+            glyph,
+            confusable,
+            reg_changed,
+        })
+    }
+
+    /// An internationalised host whose Latin reading is an official domain: a homoglyph
+    /// (mixed-script when a label mixes scripts), even under a restricted suffix.
+    fn reads_as_official(&self, a: &str) -> Option<(u32, Technique)> {
+        let r = self.latin_reading(a)?;
+        match self.official_of(&r.host) {
+            Some(Official::Yes(i)) => Some((i, r.glyph)),
+            _ => None,
         }
-        let (i, t) = self.analyze(&out)?;
+    }
+
+    /// Internationalised hosts: the rules run again on the Latin reading. A hit on a whole
+    /// official domain, or any hit that needed a non-Latin confusable, is a homoglyph
+    /// (mixed-script when a label mixes scripts); Latin diacritics alone keep the technique
+    /// of the words around the name.
+    fn analyze_idn(&self, a: &str) -> Option<(u32, Technique)> {
+        let r = self.latin_reading(a)?;
+        if let Some(Official::Yes(i)) = self.official_of(&r.host) {
+            return Some((i, r.glyph));
+        }
+        let (i, t) = self.analyze(&r.host)?;
         let name_level = !matches!(
             t,
             Technique::Combosquat | Technique::SuffixImitation | Technique::OfficialSubdomain
         );
-        if confusable || (name_level && reg_changed) {
-            Some((i, glyph))
+        if r.confusable || (name_level && r.reg_changed) {
+            Some((i, r.glyph))
         } else {
             Some((i, t))
         }

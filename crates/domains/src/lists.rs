@@ -58,11 +58,7 @@ pub(crate) fn classify_scan(raw: &str) -> HostKind {
     )
 }
 
-fn classify_with(
-    raw: &str,
-    is_shortener: impl Fn(&str) -> bool,
-    is_free: impl Fn(&str) -> bool,
-) -> HostKind {
+fn classify_with(raw: &str, is_shortener: impl Fn(&str) -> bool, is_free: impl Fn(&str) -> bool) -> HostKind {
     if host::is_ip_literal(raw) {
         return HostKind::IpAddress;
     }

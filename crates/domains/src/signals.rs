@@ -26,6 +26,9 @@ pub(crate) struct WordInfo {
     pub lure: u32,
     /// Bit set of languages whose health words include the token.
     pub health: u32,
+    /// Bit set of languages whose prefix words (lure words valid only right before the
+    /// name) include the token.
+    pub prefix: u32,
 }
 
 /// Parsed signal lists.
@@ -73,6 +76,7 @@ impl Signals {
                 ("country", _) => info.country |= bit,
                 ("lure", _) => info.lure |= bit,
                 ("health", _) => info.health |= bit,
+                ("prefix", _) => info.prefix |= bit,
                 _ => {}
             }
         }
@@ -97,10 +101,7 @@ impl Signals {
 
     /// Bit for a code already seen in the file (0 when unknown).
     pub(crate) fn bit(&self, code: &str) -> u32 {
-        self.codes
-            .iter()
-            .position(|c| c == code)
-            .map_or(0, |i| 1u32 << i)
+        self.codes.iter().position(|c| c == code).map_or(0, |i| 1u32 << i)
     }
 
     /// A table of the gov-like words only.
@@ -120,6 +121,7 @@ impl Signals {
         let mut t = Table::default();
         for (w, i) in self.words.iter() {
             let signal = i.gov || i.glue || i.country != 0 || i.lure != 0 || i.health != 0;
+            // Prefix words ("e") are glued separately, only in front of long names.
             if signal && w.len() >= 2 {
                 t.entry_or(w, || ());
             }
@@ -142,14 +144,7 @@ mod tests {
     fn embedded_file_is_well_formed() {
         assert!(SIGNALS_TXT.starts_with("# "), "header comment first");
         let known = [
-            "gov",
-            "glue",
-            "country",
-            "lure",
-            "health",
-            "generic",
-            "ignore",
-            "tld",
+            "gov", "glue", "country", "lure", "prefix", "health", "generic", "ignore", "tld",
         ];
         for line in SIGNALS_TXT.lines() {
             let line = line.split('#').next().unwrap().trim();
@@ -162,8 +157,7 @@ mod tests {
                 continue;
             }
             assert!(
-                line.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()),
+                line.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()),
                 "entry {line:?} must be a lower-case ASCII token"
             );
         }
@@ -174,9 +168,11 @@ mod tests {
         let s = Signals::embedded();
         assert!(s.get("gov").gov && s.get("gev").gov && s.get("govpl").gov);
         assert!(s.get("zwrot").lure & s.bit("pl") != 0);
+        assert!(s.get("e").prefix & s.bit("pl") != 0 && s.get("e").lure == 0);
         assert!(s.get("rambursare").lure & s.bit("ro") != 0);
         assert!(s.get("refund").lure & s.bit("en") != 0);
         assert!(s.get("pias").health & s.bit("ro") != 0);
+        assert_eq!(s.get("apteka").health, 0, "ordinary medical words are not signals");
         assert!(s.get("pl").country & s.bit("pl") != 0);
         assert!(s.get("pacjent").generic && s.get("gabinet").generic);
         assert!(s.get("www").ignore);

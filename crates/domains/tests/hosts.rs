@@ -1,8 +1,7 @@
 //! Host utilities and the shortener / free-hosting lists.
 
 use healthguard_domains::{
-    classify_host, is_mixed_script, registrable_domain, to_ascii, to_unicode, DomainIndex,
-    HostKind,
+    classify_host, is_mixed_script, registrable_domain, to_ascii, to_unicode, DomainIndex, HostKind,
 };
 
 const SHORTENERS: &str = include_str!("../../../data/lists/shorteners.txt");

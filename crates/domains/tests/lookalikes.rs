@@ -90,11 +90,7 @@ fn official_subdomain() {
         "pacjent.gov.pl",
         Technique::OfficialSubdomain,
     );
-    lookalike(
-        "nfz.gov.pl.weryfikacja.com",
-        "nfz.gov.pl",
-        Technique::OfficialSubdomain,
-    );
+    lookalike("nfz.gov.pl.weryfikacja.com", "nfz.gov.pl", Technique::OfficialSubdomain);
     lookalike(
         "login.nfz-warszawa.pl.secure-pay.top",
         "nfz-warszawa.pl",
@@ -117,11 +113,15 @@ fn suffix_imitation() {
     lookalike("pacjent.gev.pl", "pacjent.gov.pl", Technique::SuffixImitation);
     lookalike("nfz.gov-pl.com", "nfz.gov.pl", Technique::SuffixImitation);
     lookalike("nfz.govpl.info", "nfz.gov.pl", Technique::SuffixImitation);
+    lookalike("nfz.gov.pl.evil.net", "nfz.gov.pl", Technique::OfficialSubdomain);
+    lookalike("pacjent.gov.evil.net", "pacjent.gov.pl", Technique::SuffixImitation);
     lookalike("nfz-gov.pl", "nfz.gov.pl", Technique::SuffixImitation);
     lookalike("pacjent.gov.pl-nes.cfd", "pacjent.gov.pl", Technique::SuffixImitation);
     lookalike("pacjentgov.pl", "pacjent.gov.pl", Technique::SuffixImitation);
     lookalike("govplnfz.com", "nfz.gov.pl", Technique::SuffixImitation);
     lookalike("mz-g0v.pl", "mz.gov.pl", Technique::SuffixImitation);
+    lookalike("mzgov.pl", "mz.gov.pl", Technique::SuffixImitation);
+    lookalike("ms-gov.ro", "ms.ro", Technique::SuffixImitation);
     lookalike("cnas-gov.ro", "cnas.ro", Technique::SuffixImitation);
     // A typo of a long name next to a gov-like token.
     lookalike("ezdrowei-gov.com", "ezdrowie.gov.pl", Technique::SuffixImitation);
@@ -135,12 +135,18 @@ fn combosquat() {
     lookalike("nfz.refund-portal.top", "nfz.gov.pl", Technique::Combosquat);
     lookalike("nfz-zwrot.github.io", "nfz.gov.pl", Technique::Combosquat);
     lookalike("cnas-pias.com", "cnas.ro", Technique::Combosquat);
-    lookalike("ms-sanatate.ro", "ms.ro", Technique::Combosquat);
+    lookalike("ms-rambursare.ro", "ms.ro", Technique::Combosquat);
+    lookalike("cnas-siui.ro", "cnas.ro", Technique::Combosquat);
+    lookalike("nfz-ewus.pl", "nfz.gov.pl", Technique::Combosquat);
+    lookalike("cez-nfz.com", "cez.gov.pl", Technique::Combosquat);
+    // From an NFZ advisory (registry): nfz under an English "renew insurance" lure.
+    lookalike("nfz.renewal-insurance.info", "nfz.gov.pl", Technique::Combosquat);
     lookalike("pacjent-login.com", "pacjent.gov.pl", Technique::Combosquat);
     lookalike("ezdrowie-logowanie.com", "ezdrowie.gov.pl", Technique::Combosquat);
     lookalike("nfz-warszawa-zwrot.pl", "nfz-warszawa.pl", Technique::Combosquat);
     lookalike("e-gabinet.eu", "gabinet.gov.pl", Technique::Combosquat);
     lookalike("epacjent.online", "pacjent.gov.pl", Technique::Combosquat);
+    lookalike("e-nfz.pl", "nfz.gov.pl", Technique::Combosquat);
     lookalike("cascluj-plata.com", "cascluj.ro", Technique::Combosquat);
     // Glued words.
     lookalike("nfzzwrot.pl", "nfz.gov.pl", Technique::Combosquat);
@@ -190,13 +196,21 @@ fn hyphenation() {
 #[test]
 fn homoglyphs() {
     // Whole-script Cyrillic: с а ѕ а п.
-    lookalike("\u{441}\u{430}\u{455}\u{430}\u{43f}.ro", "casan.ro", Technique::Homoglyph);
+    lookalike(
+        "\u{441}\u{430}\u{455}\u{430}\u{43f}.ro",
+        "casan.ro",
+        Technique::Homoglyph,
+    );
     let puny = healthguard_domains::to_ascii("\u{441}\u{430}\u{455}\u{430}\u{43f}.ro").unwrap();
     assert!(puny.starts_with("xn--"), "{puny}");
     lookalike(&puny, "casan.ro", Technique::Homoglyph);
     lookalike(&puny.to_uppercase(), "casan.ro", Technique::Homoglyph);
     // Cyrillic о in "gov": not under gov.pl at all.
     lookalike("nfz.g\u{43e}v.pl", "nfz.gov.pl", Technique::MixedScript);
+    // A confusable of an official name under the restricted suffix itself.
+    lookalike("p\u{430}cjent.gov.pl", "pacjent.gov.pl", Technique::MixedScript);
+    lookalike("\u{441}ez.gov.pl", "cez.gov.pl", Technique::MixedScript);
+    unrelated("\u{43f}\u{440}\u{438}\u{43c}\u{435}\u{440}.gov.pl");
     // Polish diacritic on an official name.
     lookalike("nfz-krak\u{f3}w.pl", "nfz-krakow.pl", Technique::Homoglyph);
     // ASCII homoglyphs.
@@ -283,6 +297,18 @@ fn negatives() {
         "mscard.ro",
         "msbank.com",
         "nfzinfo.pl",
+        "ro.ms.com",
+        "pl.cez.cz",
+        "zwrot.pacjent.pl",
+        "mz.e-sklep.pl",
+        "rehabilitacja-nfz.pl",
+        "sanatorium-nfz.pl",
+        "apteka-nfz.pl",
+        "pacjent-nfz.pl",
+        "ms-sanatate.ro",
+        "ms-health.com",
+        "ms-medical.com",
+        "cez.e-energia.com",
         "pacjent.pl",
         "gabinet.pl",
         "abczdrowie.pl",
@@ -299,6 +325,9 @@ fn negatives() {
         "gov.pl.turkiru.online",
         "cepik-gov.pl",
         "wwwgov-pl.buzz",
+        "gov-pl.com",
+        "govpl.info",
+        "gov.pl.evil.net",
         "etollgovpl.sbs",
         "nfz.example.com",
         "cez.github.io",

@@ -3,8 +3,7 @@
 mod support;
 
 use healthguard_domains::{
-    classify_host, is_mixed_script, registrable_domain, to_ascii, to_unicode, Assessment,
-    DomainIndex,
+    classify_host, is_mixed_script, registrable_domain, to_ascii, to_unicode, Assessment, DomainIndex,
 };
 use proptest::prelude::*;
 use std::sync::OnceLock;
@@ -46,12 +45,62 @@ fn exercise(s: &str) {
 /// Domain-like strings built from pieces that matter to the rules, with odd Unicode mixed in.
 fn hostish() -> impl Strategy<Value = String> {
     let piece = prop::sample::select(vec![
-        "nfz", "gov", "pl", "pacjent", "ezdrowie", "cez", "ms", "cnas", "casan", "cascluj", "zwrot",
-        "gev", "www", "com", "ro", "xn--", "xn--80aa0cbo", "olsztyn", "warszawa", "e", "-", ".",
-        "..", "0", "1", "rn", "vv", "\u{430}", "\u{43e}", "\u{441}", "\u{3002}", "\u{ff0e}",
-        "\u{301}", "\u{200d}", "\u{200b}", "\u{ad}", "\u{202e}", "\u{fffd}", "\u{1f600}",
-        "\u{142}", "\u{f3}", "\u{219}", "ß", "İ", "ﬁ", "K", "Ⅻ", "\u{0}", " ", "/", ":", "[",
-        "]", "@", "%", "_",
+        "nfz",
+        "gov",
+        "pl",
+        "pacjent",
+        "ezdrowie",
+        "cez",
+        "ms",
+        "cnas",
+        "casan",
+        "cascluj",
+        "zwrot",
+        "gev",
+        "www",
+        "com",
+        "ro",
+        "xn--",
+        "xn--80aa0cbo",
+        "olsztyn",
+        "warszawa",
+        "e",
+        "-",
+        ".",
+        "..",
+        "0",
+        "1",
+        "rn",
+        "vv",
+        "\u{430}",
+        "\u{43e}",
+        "\u{441}",
+        "\u{3002}",
+        "\u{ff0e}",
+        "\u{301}",
+        "\u{200d}",
+        "\u{200b}",
+        "\u{ad}",
+        "\u{202e}",
+        "\u{fffd}",
+        "\u{1f600}",
+        "\u{142}",
+        "\u{f3}",
+        "\u{219}",
+        "ß",
+        "İ",
+        "ﬁ",
+        "K",
+        "Ⅻ",
+        "\u{0}",
+        " ",
+        "/",
+        ":",
+        "[",
+        "]",
+        "@",
+        "%",
+        "_",
     ]);
     prop::collection::vec(piece, 0..12).prop_map(|v| v.concat())
 }
@@ -104,11 +153,21 @@ fn one_megabyte_inputs_are_refused_quickly() {
         assert!(!is_mixed_script(s));
         let _ = classify_host(s);
         let _ = index().classify_host(s);
-        assert!(t.elapsed() < Duration::from_millis(50), "{}: {:?}", s.len(), t.elapsed());
+        assert!(
+            t.elapsed() < Duration::from_millis(50),
+            "{}: {:?}",
+            s.len(),
+            t.elapsed()
+        );
         // Showing an invalid host to a person copies it once.
         let t = Instant::now();
         assert_eq!(to_unicode(s).len(), s.trim().len());
-        assert!(t.elapsed() < Duration::from_millis(500), "{}: {:?}", s.len(), t.elapsed());
+        assert!(
+            t.elapsed() < Duration::from_millis(500),
+            "{}: {:?}",
+            s.len(),
+            t.elapsed()
+        );
     }
 }
 
