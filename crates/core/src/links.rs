@@ -20,20 +20,29 @@ pub struct Link {
 static URL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?xi)
-        (?:\b[a-z][a-z0-9+.-]{1,15}://[^\s<>\x22'`{}|\\^]+)                       # scheme://…
+        (?:(?-u:\b)[a-z][a-z0-9+.-]{1,15}://[^\s<>\x22'`{}|\\^]+)                       # scheme://…
         | (?:[\p{L}\p{N}._%+-]+@(?:[\p{L}\p{N}-]+\.)+[\p{L}]{2,24})               # address
-        | (?:\b(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,62})?\.)+(?:[\p{L}]{2,24}|xn--[a-z0-9-]{1,59})\b(?::\d{1,5})?(?:/[^\s<>\x22'`{}|\\^]*)?)  # bare host
+        | (?:(?-u:\b)(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,62})?\.)+(?:[\p{L}]{2,24}|xn--[a-z0-9-]{1,59})(?-u:\b)(?::\d{1,5})?(?:/[^\s<>\x22'`{}|\\^]*)?)  # bare host
         ",
     )
     .expect("valid regex")
 });
 
 static DEFANG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\[:\]|\bhxxp(s?)\b|\bh\*\*p(s?)\b").expect("valid regex")
+    Regex::new(r"(?i)\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\[:\]|(?-u:\b)hxxp(s?)(?-u:\b)|(?-u:\b)h\*\*p(s?)(?-u:\b)")
+        .expect("valid regex")
 });
 
 /// Undoes common defanging so defanged indicators are analysed like live ones.
 pub fn refang(text: &str) -> std::borrow::Cow<'_, str> {
+    let b = text.as_bytes();
+    let maybe_defanged = b.iter().any(|c| matches!(c, b'[' | b'(' | b'{'))
+        || b.windows(3).any(|w| {
+            w[0].eq_ignore_ascii_case(&b'h') && matches!((w[1], w[2]), (b'x' | b'X', b'x' | b'X') | (b'*', b'*'))
+        });
+    if !maybe_defanged {
+        return std::borrow::Cow::Borrowed(text);
+    }
     DEFANG.replace_all(text, |c: &regex::Captures| {
         let m = c.get(0).map(|m| m.as_str()).unwrap_or_default().to_ascii_lowercase();
         if m.starts_with('h') {
@@ -49,6 +58,16 @@ pub fn refang(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// Every link and address in `text`, de-duplicated by (host, kind), in order of appearance.
 pub fn extract(text: &str) -> Vec<Link> {
+    // Most prose has no link: a link needs a dot or '@' directly followed by a letter or digit.
+    let bytes = text.as_bytes();
+    let possible = bytes.windows(2).any(|w| {
+        (w[0] == b'.' || w[0] == b'@' || w[0] == b']' || w[0] == b')')
+            && !w[1].is_ascii_whitespace()
+            && !w[1].is_ascii_punctuation()
+    });
+    if !possible {
+        return Vec::new();
+    }
     let text = refang(text);
     let mut out: Vec<Link> = Vec::new();
     for m in URL.find_iter(&text) {

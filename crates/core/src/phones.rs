@@ -21,7 +21,7 @@ pub struct PhoneHit {
 }
 
 static CANDIDATE: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:\+|\b00)?\(?\d[\d \-.()/]{6,18}\d\b").expect("valid regex"));
+    LazyLock::new(|| Regex::new(r"(?:\+|(?-u:\b)00)?\(?\d[\d \-.()/]{6,18}\d(?-u:\b)").expect("valid regex"));
 
 /// Parses one number as written, with `default_region` (e.g. `PL`) for national forms.
 pub fn parse(raw: &str, default_region: &str) -> Option<PhoneHit> {
@@ -62,6 +62,9 @@ pub fn parse(raw: &str, default_region: &str) -> Option<PhoneHit> {
 /// 0 in the United Kingdom, the region assumed for English text).
 pub fn extract(text: &str, default_region: &str) -> Vec<PhoneHit> {
     let mut out: Vec<PhoneHit> = Vec::new();
+    if text.bytes().filter(u8::is_ascii_digit).count() < 7 {
+        return out;
+    }
     for m in CANDIDATE.find_iter(text) {
         let raw = m.as_str().trim();
         let digits: String = raw.chars().filter(|c| c.is_ascii_digit()).collect();
