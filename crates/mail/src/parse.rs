@@ -1,0 +1,498 @@
+//! Raw message → [`ParsedMail`]: everything the analysis reads, owned, with the problems
+//! met on the way. Never fails and never panics: malformed input is recorded, not refused.
+
+use crate::attach::{self, Attachment, Class};
+use crate::html::{self, HtmlLink};
+use crate::Limits;
+use mail_parser::{Address, HeaderName, Host, Message, MessageParser, MimeHeaders, PartType};
+use serde::Serialize;
+use std::net::IpAddr;
+
+/// An address with its display name.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Mailbox {
+    /// Display name (RFC 2047 decoded), if any.
+    pub name: Option<String>,
+    /// The address as written, if any.
+    pub address: Option<String>,
+}
+
+impl Mailbox {
+    /// The address's domain in lower-case ASCII (punycode), if it has a valid one.
+    pub fn domain(&self) -> Option<String> {
+        let addr = self.address.as_deref()?;
+        let (_, domain) = addr.rsplit_once('@')?;
+        let domain = domain.trim().trim_end_matches(['>', '.']).trim_start_matches('[');
+        if domain.is_empty() || domain.contains(['[', ']', ' ']) {
+            return None;
+        }
+        healthguard_domains::to_ascii(domain).filter(|d| d.contains('.'))
+    }
+
+    /// `Name <address>` for evidence.
+    pub fn display(&self) -> String {
+        match (&self.name, &self.address) {
+            (Some(n), Some(a)) => format!("{n} <{a}>"),
+            (Some(n), None) => n.clone(),
+            (None, Some(a)) => a.clone(),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+/// One `Received` hop.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Hop {
+    /// Host name the sending side gave or the receiver looked up.
+    pub from: Option<String>,
+    /// The HELO/EHLO name.
+    pub helo: Option<String>,
+    /// The connecting IP address.
+    pub ip: Option<IpAddr>,
+    /// The receiving host.
+    pub by: Option<String>,
+}
+
+/// A header kept raw (unfolded): `Authentication-Results`, `ARC-Seal`,
+/// `ARC-Authentication-Results`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RawHeader {
+    /// Header name as written.
+    pub name: String,
+    /// Value, unfolded, trimmed.
+    pub value: String,
+}
+
+/// Something wrong with the message itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Problem {
+    /// A limit was reached; the rest was not read.
+    Limit {
+        /// Which limit: `size`, `depth`, `parts`, `archive_entries`, `decompression`.
+        limit: &'static str,
+        /// What was met, e.g. `52428801 bytes > 52428800`.
+        detail: String,
+    },
+    /// The message breaks the format (no header block, no From, broken encoding).
+    Malformed {
+        /// What is broken.
+        detail: String,
+    },
+}
+
+/// Everything the analysis reads from a message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ParsedMail {
+    /// Size of the raw message in bytes (before any cut).
+    pub size: usize,
+    /// `From` mailboxes (usually one).
+    pub from: Vec<Mailbox>,
+    /// `Sender`.
+    pub sender: Option<Mailbox>,
+    /// `Reply-To` mailboxes.
+    pub reply_to: Vec<Mailbox>,
+    /// `Return-Path` address (empty for a null reverse path).
+    pub return_path: Option<String>,
+    /// Subject (RFC 2047 decoded).
+    pub subject: String,
+    /// `Received` hops, the newest (topmost) first.
+    pub received: Vec<Hop>,
+    /// Authentication headers kept raw, topmost first.
+    pub auth_headers: Vec<RawHeader>,
+    /// What the reader sees: the HTML body as text when there is one, else the plain text;
+    /// attached messages follow their subject.
+    pub text: String,
+    /// Whether the body is HTML.
+    pub html: bool,
+    /// Links from HTML with their visible text (at most [`Limits::max_links`]).
+    pub links: Vec<HtmlLink>,
+    /// Links seen in HTML in all.
+    pub links_seen: usize,
+    /// Form actions in HTML bodies (`""` for a form without one).
+    pub forms: Vec<String>,
+    /// Password fields in HTML bodies.
+    pub password_fields: usize,
+    /// Images: `<img>` elements and inline image parts.
+    pub images: usize,
+    /// Attachments, typed by content.
+    pub attachments: Vec<Attachment>,
+    /// Limits met and format problems.
+    pub problems: Vec<Problem>,
+}
+
+/// Most text kept for the analysis: a little more than the core reads, so that it reports
+/// the cut (`INPUT_TRUNCATED`) itself.
+const MAX_TEXT: usize = healthguard_core::MAX_TEXT_BYTES + 1024;
+
+/// Parses a raw RFC 5322 message (a leading mbox `From ` line is skipped). Never fails:
+/// problems are recorded in [`ParsedMail::problems`].
+pub fn parse(raw: &[u8], limits: &Limits) -> ParsedMail {
+    let mut out = ParsedMail {
+        size: raw.len(),
+        ..ParsedMail::default()
+    };
+    let mut raw = raw;
+    if raw.starts_with(b"From ") {
+        raw = raw.iter().position(|&c| c == b'\n').map_or(&[][..], |p| &raw[p + 1..]);
+    }
+    if raw.len() > limits.max_message_bytes {
+        out.problems.push(Problem::Limit {
+            limit: "size",
+            detail: format!("{} bytes > {}", raw.len(), limits.max_message_bytes),
+        });
+        raw = &raw[..limits.max_message_bytes];
+    }
+    // Lines without a colon come back as header names with empty values: text that is not
+    // a header (a message without a header block, or a body without the blank line).
+    let stray = |h: &mail_parser::Header| {
+        matches!(h.name, HeaderName::Other(_)) && h.value.is_empty() && h.name.as_str().contains(char::is_whitespace)
+    };
+    let message = MessageParser::default()
+        .parse(raw)
+        .filter(|m| !m.parts.is_empty() && !m.root_part().headers.iter().all(stray));
+    let Some(message) = message else {
+        out.problems.push(Problem::Malformed {
+            detail: "no header block".into(),
+        });
+        let cut = &raw[..raw.len().min(MAX_TEXT)];
+        out.text = String::from_utf8_lossy(cut).into_owned();
+        return out;
+    };
+    read_headers(&message, &mut out);
+    let stray_lines: Vec<&str> = message
+        .root_part()
+        .headers
+        .iter()
+        .filter(|h| stray(h))
+        .map(|h| h.name.as_str())
+        .take(1000)
+        .collect();
+    if !stray_lines.is_empty() {
+        out.problems.push(Problem::Malformed {
+            detail: format!("{} line(s) of text in the header block", stray_lines.len()),
+        });
+        for line in stray_lines {
+            push_text(&mut out.text, line);
+            push_text(&mut out.text, "\n");
+        }
+    }
+    let mut walk = Walk {
+        limits,
+        parts: 0,
+        budget: limits.max_decompressed_bytes,
+        html_bytes: 0,
+        encoding_problems: 0,
+        depth_hit: false,
+        parts_hit: false,
+    };
+    walk.message(&message, 0, &mut out);
+    if walk.depth_hit {
+        out.problems.push(Problem::Limit {
+            limit: "depth",
+            detail: format!("MIME nesting deeper than {}", limits.max_mime_depth),
+        });
+    }
+    if walk.parts_hit {
+        out.problems.push(Problem::Limit {
+            limit: "parts",
+            detail: format!("more than {} MIME parts", limits.max_parts),
+        });
+    }
+    if walk.encoding_problems > 0 {
+        out.problems.push(Problem::Malformed {
+            detail: format!(
+                "broken MIME structure or transfer encoding in {} part(s)",
+                walk.encoding_problems
+            ),
+        });
+    }
+    if out.attachments.iter().any(|a| {
+        a.archive
+            .as_ref()
+            .is_some_and(|i| i.truncated && i.entries >= limits.max_archive_entries)
+    }) {
+        out.problems.push(Problem::Limit {
+            limit: "archive_entries",
+            detail: format!("an archive lists more than {} entries", limits.max_archive_entries),
+        });
+    }
+    out
+}
+
+fn mailboxes(a: Option<&Address>) -> Vec<Mailbox> {
+    let Some(a) = a else { return Vec::new() };
+    a.iter()
+        .take(50)
+        .map(|addr| Mailbox {
+            name: addr
+                .name
+                .as_deref()
+                .map(|n| n.trim().to_string())
+                .filter(|n| !n.is_empty()),
+            address: addr
+                .address
+                .as_deref()
+                .map(|s| s.trim().to_string())
+                .filter(|s| !s.is_empty()),
+        })
+        .collect()
+}
+
+fn host(h: &Option<Host>) -> Option<String> {
+    match h.as_ref()? {
+        Host::Name(n) => Some(n.to_string()),
+        Host::IpAddr(ip) => Some(ip.to_string()),
+    }
+}
+
+fn read_headers(m: &Message, out: &mut ParsedMail) {
+    out.from = mailboxes(m.from());
+    out.sender = mailboxes(m.sender()).into_iter().next();
+    out.reply_to = mailboxes(m.reply_to());
+    out.return_path = m.return_address().map(|s| s.trim().to_string());
+    out.subject = m.subject().unwrap_or_default().chars().take(2000).collect();
+    for r in m.received_all().take(100) {
+        out.received.push(Hop {
+            from: host(&r.from),
+            helo: host(&r.helo),
+            ip: r.from_ip,
+            by: host(&r.by),
+        });
+    }
+    for h in m.headers() {
+        let keep = matches!(
+            h.name,
+            HeaderName::AuthenticationResults | HeaderName::ArcSeal | HeaderName::ArcAuthenticationResults
+        );
+        if !keep || out.auth_headers.len() >= 100 {
+            continue;
+        }
+        let raw = m
+            .raw_message
+            .get(h.offset_start as usize..h.offset_end as usize)
+            .unwrap_or_default();
+        let value = String::from_utf8_lossy(raw);
+        let value = value
+            .split(['\r', '\n'])
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        out.auth_headers.push(RawHeader {
+            name: h.name.as_str().to_string(),
+            value,
+        });
+    }
+    if out.from.iter().all(|f| f.address.is_none()) {
+        out.problems.push(Problem::Malformed {
+            detail: "no valid From address".into(),
+        });
+    }
+}
+
+struct Walk<'l> {
+    limits: &'l Limits,
+    parts: usize,
+    budget: usize,
+    html_bytes: usize,
+    encoding_problems: usize,
+    depth_hit: bool,
+    parts_hit: bool,
+}
+
+impl Walk<'_> {
+    /// Walks one message (the top one or an attached one) at nesting `depth`.
+    fn message(&mut self, m: &Message, depth: usize, out: &mut ParsedMail) {
+        let n = m.parts.len();
+        let mut part_depth: Vec<Option<usize>> = vec![None; n];
+        let mut stack = vec![(0u32, depth)];
+        while let Some((id, d)) = stack.pop() {
+            let Some(part) = m.parts.get(id as usize) else { continue };
+            if part_depth[id as usize].is_some() {
+                continue;
+            }
+            if d > self.limits.max_mime_depth {
+                self.depth_hit = true;
+                continue;
+            }
+            self.parts += 1;
+            if self.parts > self.limits.max_parts {
+                self.parts_hit = true;
+                break;
+            }
+            part_depth[id as usize] = Some(d);
+            if part.is_encoding_problem {
+                self.encoding_problems += 1;
+            }
+            if let PartType::Multipart(children) = &part.body {
+                for &c in children.iter().rev() {
+                    stack.push((c, d + 1));
+                }
+            }
+        }
+        let seen = |id: &u32| part_depth.get(*id as usize).copied().flatten().is_some();
+        // Bodies: the HTML view when there is one (what the reader sees), else plain text.
+        let html_ids: Vec<u32> = m.html_body.iter().copied().filter(seen).collect();
+        let use_html = html_ids
+            .iter()
+            .any(|&id| matches!(m.parts[id as usize].body, PartType::Html(_)));
+        let body_ids = if use_html {
+            html_ids
+        } else {
+            m.text_body.iter().copied().filter(seen).collect()
+        };
+        out.html |= use_html;
+        for id in body_ids {
+            self.body_part(&m.parts[id as usize].body, out);
+        }
+        for &id in &m.attachments {
+            let Some(d) = part_depth.get(id as usize).copied().flatten() else {
+                continue;
+            };
+            let part = &m.parts[id as usize];
+            let name = part
+                .attachment_name()
+                .map(|n| n.trim().chars().take(255).collect::<String>())
+                .filter(|n| !n.is_empty());
+            let declared = part
+                .content_type()
+                .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or_default()))
+                .unwrap_or_default();
+            let disposition_attachment = part
+                .content_disposition()
+                .is_some_and(|c| c.ctype().eq_ignore_ascii_case("attachment"));
+            let inline = !disposition_attachment
+                && (part
+                    .content_disposition()
+                    .is_some_and(|c| c.ctype().eq_ignore_ascii_case("inline"))
+                    || part.content_id().is_some());
+            match &part.body {
+                PartType::Message(nested) => {
+                    if d + 1 > self.limits.max_mime_depth {
+                        self.depth_hit = true;
+                        continue;
+                    }
+                    let subject = nested.subject().unwrap_or_default();
+                    push_text(&mut out.text, "\n\n");
+                    push_text(&mut out.text, subject);
+                    push_text(&mut out.text, "\n");
+                    self.message(nested, d + 1, out);
+                }
+                PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
+                    let a = attach::classify(name.as_deref(), &declared, bytes, inline, self.limits, &mut self.budget);
+                    if a.content.class == Class::Image && (inline || matches!(part.body, PartType::InlineBinary(_))) {
+                        out.images += 1;
+                    }
+                    out.attachments.push(a);
+                }
+                PartType::Text(t) | PartType::Html(t) if name.is_some() || disposition_attachment => {
+                    let a = attach::classify(
+                        name.as_deref(),
+                        &declared,
+                        t.as_bytes(),
+                        inline,
+                        self.limits,
+                        &mut self.budget,
+                    );
+                    out.attachments.push(a);
+                }
+                body @ (PartType::Text(_) | PartType::Html(_)) => self.body_part(body, out),
+                PartType::Multipart(_) => {}
+            }
+        }
+    }
+
+    fn body_part(&mut self, body: &PartType, out: &mut ParsedMail) {
+        match body {
+            PartType::Text(t) => {
+                if !out.text.is_empty() {
+                    push_text(&mut out.text, "\n");
+                }
+                push_text(&mut out.text, t);
+            }
+            PartType::Html(h) => {
+                let room = self.limits.max_html_bytes.saturating_sub(self.html_bytes);
+                let mut cut = h.len().min(room);
+                while !h.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                self.html_bytes += cut;
+                let max_links = self.limits.max_links.saturating_sub(out.links.len());
+                let s = html::scan(&h[..cut], max_links, MAX_TEXT.saturating_sub(out.text.len()));
+                if !out.text.is_empty() {
+                    push_text(&mut out.text, "\n");
+                }
+                push_text(&mut out.text, &s.text);
+                out.links.extend(s.links);
+                out.links_seen += s.links_seen;
+                out.forms.extend(s.forms.into_iter().take(20));
+                out.password_fields += s.password_fields;
+                out.images += s.images;
+            }
+            _ => {}
+        }
+    }
+}
+
+fn push_text(text: &mut String, more: &str) {
+    let room = MAX_TEXT.saturating_sub(text.len());
+    if room == 0 {
+        return;
+    }
+    let mut cut = more.len().min(room);
+    while !more.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    text.push_str(&more[..cut]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn headers_and_text() {
+        let raw = b"From nobody Mon Jan  1 00:00:00 2024\nReceived: from mx.evil.example (mx.evil.example [203.0.113.5]) by mx.clinic.example with ESMTP\nFrom: =?iso-8859-2?Q?Narodowy_Fundusz_Zdrowia?= <info@tehrad.io>\nReply-To: zwroty@gmail.com\nReturn-Path: <bounce@tehrad.io>\nSubject: =?windows-1250?Q?Zwrot_koszt=F3w_=9Cwiadcze=F1?=\nContent-Type: text/plain; charset=iso-8859-2\nContent-Transfer-Encoding: quoted-printable\n\nProsz=EA potwierdzi=E6 dane.\n";
+        let m = parse(raw, &Limits::default());
+        assert!(m.problems.is_empty(), "{:?}", m.problems);
+        assert_eq!(m.from[0].name.as_deref(), Some("Narodowy Fundusz Zdrowia"));
+        assert_eq!(m.from[0].domain().as_deref(), Some("tehrad.io"));
+        assert_eq!(m.reply_to[0].address.as_deref(), Some("zwroty@gmail.com"));
+        assert_eq!(m.return_path.as_deref(), Some("bounce@tehrad.io"));
+        assert_eq!(m.subject, "Zwrot kosztów świadczeń");
+        assert_eq!(m.text.trim(), "Proszę potwierdzić dane.");
+        assert_eq!(m.received[0].ip, Some("203.0.113.5".parse().unwrap()));
+    }
+
+    #[test]
+    fn no_headers_is_malformed_but_read() {
+        let m = parse(b"just some text without headers", &Limits::default());
+        assert!(matches!(m.problems[0], Problem::Malformed { .. }));
+        assert!(m.text.contains("just some text"));
+        let m = parse(b"", &Limits::default());
+        assert!(!m.problems.is_empty());
+        let m = parse(b"Subject: x\nthe body without a blank line", &Limits::default());
+        assert!(m.text.contains("the body without a blank line"));
+        assert!(m
+            .problems
+            .iter()
+            .any(|p| matches!(p, Problem::Malformed { detail } if detail.contains("header block"))));
+    }
+
+    #[test]
+    fn size_limit_cuts() {
+        let mut raw = b"From: a@b.example\nSubject: x\n\n".to_vec();
+        raw.extend(std::iter::repeat_n(b'a', 5000));
+        let limits = Limits {
+            max_message_bytes: 1000,
+            ..Limits::default()
+        };
+        let m = parse(&raw, &limits);
+        assert!(m
+            .problems
+            .iter()
+            .any(|p| matches!(p, Problem::Limit { limit: "size", .. })));
+        assert!(m.text.len() < 1000);
+    }
+}
