@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the project on a fresh machine with only Rust installed.
-# Installs what the tests need first (nothing beyond Rust yet), then the whole suite.
+# First installs what the tests need from Debian when missing (headless Chromium and its
+# driver for the web-page tests), then runs the whole suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/install-test-deps.sh
 cargo test --workspace --all-targets --locked
 cargo test --workspace --doc --locked

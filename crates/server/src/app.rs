@@ -1,0 +1,280 @@
+//! The shared state, the router and the middleware every request goes through.
+
+use crate::error::{ApiError, JsonLimit};
+use crate::message::{Analyzer, Submission};
+use crate::metrics::Metrics;
+use crate::ratelimit::Limiter;
+use crate::store::{NewReport, ReportStore, StoreError};
+use crate::web::WebTexts;
+use crate::{api, ids, web, ServeConfig};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use healthguard_core::{Analysis, Catalog, Checker};
+use healthguard_registry::Lang;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Inputs up to this size are checked on the request's own thread; larger ones on the
+/// blocking pool so one big e-mail cannot stall other requests.
+const INLINE_CHECK_BYTES: usize = 16 * 1024;
+
+/// The strict policy of every answer: nothing but this server's own files, no inline script
+/// or style, no framing, forms only to this server.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; \
+     font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+     frame-ancestors 'none'";
+
+/// Everything a request handler needs, shared by all requests.
+#[derive(Clone)]
+pub struct AppState(pub(crate) Arc<Inner>);
+
+pub(crate) struct Inner {
+    pub analyzer: Analyzer,
+    pub catalog: Catalog,
+    pub web: WebTexts,
+    pub store: Arc<dyn ReportStore>,
+    pub metrics: Metrics,
+    pub check_limiter: Option<Limiter>,
+    pub report_limiter: Option<Limiter>,
+    pub max_json_bytes: usize,
+    pub max_upload_bytes: usize,
+    pub request_timeout: Duration,
+    pub registry: api::RegistryDocs,
+}
+
+impl AppState {
+    /// Builds the state from a configuration and an opened store.
+    pub fn new(config: &ServeConfig, store: Arc<dyn ReportStore>) -> AppState {
+        let checker = Checker::new(config.registry.clone());
+        let registry = api::RegistryDocs::new(checker.registry());
+        AppState(Arc::new(Inner {
+            analyzer: Analyzer::new(checker, &config.mail_auth, config.limits.max_upload_bytes),
+            catalog: Catalog::builtin(),
+            web: WebTexts::builtin(),
+            store,
+            metrics: Metrics::default(),
+            check_limiter: config.limits.check_rate.map(Limiter::new),
+            report_limiter: config.limits.report_rate.map(Limiter::new),
+            max_json_bytes: config.limits.max_json_bytes,
+            max_upload_bytes: config.limits.max_upload_bytes,
+            request_timeout: config.limits.request_timeout,
+            registry,
+        }))
+    }
+
+    /// The report store.
+    pub fn store(&self) -> &Arc<dyn ReportStore> {
+        &self.0.store
+    }
+
+    /// The checker.
+    pub fn checker(&self) -> &Checker {
+        &self.0.analyzer.checker
+    }
+
+    /// Analyses a submission: small ones inline, large ones on the blocking pool.
+    pub(crate) async fn analyze(&self, sub: Submission) -> Result<(Submission, Analysis), ApiError> {
+        let (sub, analysis) = if sub.len() <= INLINE_CHECK_BYTES {
+            let analysis = self.0.analyzer.analyze(&sub);
+            (sub, analysis)
+        } else {
+            let state = self.clone();
+            tokio::task::spawn_blocking(move || {
+                let analysis = state.0.analyzer.analyze(&sub);
+                (sub, analysis)
+            })
+            .await
+            .map_err(|_| ApiError::internal())?
+        };
+        self.0.metrics.verdict(analysis.kind, analysis.verdict);
+        Ok((sub, analysis))
+    }
+
+    /// Stores a report and answers `(id, token)` once it is durable.
+    pub(crate) async fn file_report(
+        &self,
+        sub: &Submission,
+        analysis: &Analysis,
+        contact: Option<String>,
+        lang: Option<Lang>,
+    ) -> Result<(String, String), StoreError> {
+        let id = ids::new_report_id();
+        let (token, token_hash) = ids::new_token();
+        let report = NewReport {
+            id: id.clone(),
+            token_hash,
+            created_at_ms: ids::now_ms(),
+            kind: kind_name(analysis.kind).to_string(),
+            verdict: analysis.verdict.name().to_string(),
+            score: f64::from(analysis.score),
+            institution: analysis.institution.clone(),
+            findings_json: serde_json::to_string(&analysis.findings).unwrap_or_else(|_| "[]".into()),
+            sender: sub.sender().map(str::to_string),
+            message: sub.content().to_vec(),
+            contact,
+            lang: lang.map(|l| l.code().to_string()),
+        };
+        let result = self.0.store.insert(report).await;
+        self.0.metrics.report(result.is_ok());
+        result.map(|()| (id, token))
+    }
+}
+
+/// The lower-case name of an input kind.
+pub fn kind_name(kind: healthguard_core::InputKind) -> &'static str {
+    use healthguard_core::InputKind;
+    match kind {
+        InputKind::Sms => "sms",
+        InputKind::Email => "email",
+        InputKind::Url => "url",
+        InputKind::Phone => "phone",
+        InputKind::Text => "text",
+    }
+}
+
+/// Which rate limit a route is under.
+#[derive(Clone, Copy)]
+enum Bucket {
+    Check,
+    Report,
+}
+
+/// The whole application: API, web page, assets, health and metrics.
+pub fn router(state: AppState) -> Router {
+    let json = Extension(JsonLimit(state.0.max_json_bytes));
+    let upload_limit = DefaultBodyLimit::max(state.0.max_upload_bytes);
+    let check_routes = Router::new()
+        .route(
+            "/v1/check",
+            post(api::check).layer(DefaultBodyLimit::max(state.0.max_json_bytes)),
+        )
+        .route("/v1/check/email", post(api::check_email).layer(upload_limit))
+        .route("/v1/institutions", get(api::institutions))
+        .route("/v1/institutions/{id}", get(api::institution))
+        .route("/v1/advisories", get(api::advisories))
+        .route("/v1/reports/{id}", get(api::report_status))
+        .route("/check", post(web::check_form).layer(upload_limit))
+        .route("/reports/{id}", get(web::report_status_page))
+        .route_layer(middleware::from_fn_with_state(state.clone(), limit_checks));
+    let report_routes = Router::new()
+        .route(
+            "/v1/reports",
+            post(api::create_report).layer(DefaultBodyLimit::max(state.0.max_json_bytes)),
+        )
+        .route("/report", post(web::report_form).layer(upload_limit))
+        .route_layer(middleware::from_fn_with_state(state.clone(), limit_reports));
+    Router::new()
+        .route("/", get(web::index))
+        .route("/assets/{file}", get(web::asset))
+        .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
+        .route("/healthz", get(api::healthz))
+        .route("/metrics", get(api::metrics))
+        .route("/openapi.json", get(api::openapi))
+        .merge(check_routes)
+        .merge(report_routes)
+        .fallback(fallback)
+        .layer(json)
+        .layer(middleware::from_fn_with_state(state.clone(), edge))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(|_| {
+            let mut res = ApiError::internal().into_response();
+            security_headers(res.headers_mut(), false);
+            res
+        }))
+        .with_state(state)
+}
+
+async fn fallback(method: Method) -> ApiError {
+    if method == Method::GET || method == Method::HEAD {
+        ApiError::not_found("no such page or API endpoint; the API is described at /openapi.json")
+    } else {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "this method is not allowed here; the API is described at /openapi.json",
+        )
+    }
+}
+
+fn security_headers(h: &mut axum::http::HeaderMap, cacheable: bool) {
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    h.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
+    );
+    if !cacheable && !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+}
+
+/// Timing, metrics, the request timeout and the security headers of every answer.
+async fn edge(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let route = req.extensions().get::<MatchedPath>().cloned();
+    let route_name = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let method = req.method().clone();
+    let cacheable = route_name == "/assets/{file}";
+    let timeout = state.0.request_timeout;
+    let mut res = match tokio::time::timeout(timeout, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "timeout",
+            format!(
+                "the request took longer than {} s (a slow upload or an overloaded server); try again",
+                timeout.as_secs_f32()
+            ),
+        )
+        .into_response(),
+    };
+    security_headers(res.headers_mut(), cacheable);
+    state
+        .0
+        .metrics
+        .request(route_name, method.as_str(), res.status().as_u16(), start.elapsed());
+    res
+}
+
+async fn limit_checks(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    rate_limit(state, req, next, Bucket::Check).await
+}
+
+async fn limit_reports(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    rate_limit(state, req, next, Bucket::Report).await
+}
+
+/// Per-client rate limiting of public endpoints (429 with `Retry-After`).
+async fn rate_limit(state: AppState, req: Request, next: Next, bucket: Bucket) -> Response {
+    let limiter = match bucket {
+        Bucket::Check => state.0.check_limiter.as_ref(),
+        Bucket::Report => state.0.report_limiter.as_ref(),
+    };
+    if let (Some(limiter), Some(ConnectInfo(addr))) = (limiter, req.extensions().get::<ConnectInfo<SocketAddr>>()) {
+        if let Err(wait) = limiter.check(addr.ip(), Instant::now()) {
+            state.0.metrics.rate_limited();
+            let mut e = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("too many requests from your address; try again in {wait} s"),
+            );
+            e.retry_after = Some(wait);
+            if !req.uri().path().starts_with("/v1/") {
+                let lang = web::request_lang(&req);
+                return web::error_page(&state, lang, e);
+            }
+            return e.into_response();
+        }
+    }
+    next.run(req).await
+}

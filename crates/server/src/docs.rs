@@ -1,0 +1,136 @@
+//! The OpenAPI document (`/openapi.json`), generated from the handlers' annotations.
+//!
+//! The verdict JSON is `healthguard_core::Report`; the core stays free of HTTP concerns, so
+//! its schema is described here by mirror types. A test checks that the mirror and the real
+//! JSON have the same fields.
+
+#![allow(dead_code)]
+
+use crate::api;
+use crate::error::ErrorBody;
+use crate::message::{CheckRequest, ReportRequest, WireMessage};
+use utoipa::{OpenApi, ToSchema};
+
+/// The verdict: the JSON contract shared with `healthguard check --format json`.
+#[derive(ToSchema)]
+#[schema(as = Report)]
+pub struct ReportDoc {
+    /// `official` | `unverified` | `suspicious` | `phishing`.
+    #[schema(example = "phishing")]
+    verdict: String,
+    /// Score after group caps.
+    score: f32,
+    /// Claimed institution id, or null.
+    institution: Option<String>,
+    /// Claimed institution's name in the reader's language.
+    institution_name: Option<String>,
+    /// `sms` | `email` | `url` | `phone` | `text`.
+    kind: String,
+    /// Language of the explanations (`pl`, `ro`, `en`, `uk`).
+    language: String,
+    /// Language the message is written in, when detected.
+    message_language: Option<String>,
+    /// Short headline for the verdict.
+    headline: String,
+    /// One sentence on what the verdict means.
+    summary: String,
+    /// Findings, strongest first.
+    findings: Vec<FindingDoc>,
+    /// What to do; contacts come only from the registry, never from the message.
+    advice: AdviceDoc,
+}
+
+/// One finding with its evidence and explanation.
+#[derive(ToSchema)]
+#[schema(as = Finding)]
+pub struct FindingDoc {
+    /// Stable code (see `data/scores.toml`).
+    code: String,
+    /// Weight in the score.
+    weight: f32,
+    /// Exact evidence from the message.
+    evidence: String,
+    /// Explanation in the reader's language.
+    message: String,
+    /// Institution concerned.
+    institution: Option<String>,
+    /// `[key, value]` pairs: policy id, advisory id, imitated domain, technique…
+    params: Option<Vec<Vec<String>>>,
+}
+
+/// Advice.
+#[derive(ToSchema)]
+#[schema(as = Advice)]
+pub struct AdviceDoc {
+    /// Plain steps in the reader's language.
+    steps: Vec<String>,
+    /// Official contacts of the claimed institution.
+    official_contacts: Vec<ContactDoc>,
+    /// Where to report.
+    report_to: Vec<ContactDoc>,
+}
+
+/// A contact from the registry.
+#[derive(ToSchema)]
+#[schema(as = Contact)]
+pub struct ContactDoc {
+    /// `web`, `phone`, `email` or `sms`.
+    kind: String,
+    /// URL, number or address.
+    value: String,
+    /// Institution id.
+    institution: String,
+    /// Institution name in the reader's language.
+    name: String,
+    /// `low` | `medium` | `high`.
+    confidence: String,
+    /// The step in plain words.
+    text: String,
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "HealthGuard",
+        description = "Does this message really come from the health institution it claims? Check SMS, e-mails, links, phone numbers and text against a signed registry of official channels; read the registry; report messages.",
+        license(name = "Apache-2.0")
+    ),
+    paths(
+        api::check,
+        api::check_email,
+        api::create_report,
+        api::report_status,
+        api::institutions,
+        api::institution,
+        api::advisories,
+        api::healthz,
+        api::metrics,
+    ),
+    components(schemas(
+        CheckRequest,
+        ReportRequest,
+        WireMessage,
+        ReportDoc,
+        FindingDoc,
+        AdviceDoc,
+        ContactDoc,
+        ErrorBody,
+        api::ReportCreated,
+        api::ReportState,
+        api::InstitutionList,
+        api::InstitutionSummary,
+        api::Health,
+    )),
+    tags(
+        (name = "check", description = "Verdicts"),
+        (name = "reports", description = "Report intake and status"),
+        (name = "registry", description = "Official channels, policies and advisories"),
+        (name = "operations", description = "Health and metrics"),
+    )
+)]
+struct ApiDoc;
+
+/// The OpenAPI document as JSON.
+pub fn openapi_json() -> Vec<u8> {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_default().into_bytes()
+}
