@@ -24,9 +24,9 @@ if ! command -v wrk >/dev/null 2>&1; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends wrk >/dev/null
 fi
 
-cargo build --release --locked --example serve -p healthguard-server
+cargo build --release --locked -p healthguard
 data="$(mktemp -d)"
-target/release/examples/serve --listen "127.0.0.1:$PORT" --data "$data" --no-rate-limit 2>"$data/server.log" &
+target/release/healthguard serve --listen "127.0.0.1:$PORT" --data "$data" --no-rate-limit 2>"$data/server.log" &
 server=$!
 cleanup() {
     kill "$server" 2>/dev/null || true

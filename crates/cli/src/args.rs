@@ -19,8 +19,10 @@ pub const EXIT_CODES: &str = "Exit codes: 0 official or unverified, 1 suspicious
 /// Top-level commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Check an SMS, a link, a phone number or pasted text.
+    /// Check an e-mail (FILE.eml or standard input), an SMS, a link, a phone number or pasted text.
     Check(CheckArgs),
+    /// Run the HTTP API and web page (SQLite in --data).
+    Serve(ServeArgs),
     /// Lint, show, sign and verify registry packs.
     #[command(subcommand)]
     Registry(RegistryCommand),
@@ -61,15 +63,76 @@ pub struct CheckArgs {
     /// Check pasted text of unknown origin.
     #[arg(long, group = "mode")]
     pub text: bool,
-    /// The message text (read from standard input when absent).
-    #[arg(value_name = "TEXT")]
+    /// Check a raw e-mail (RFC 5322; a leading mbox `From ` line is tolerated). This is the
+    /// default when no other kind is given: the argument is then the .eml file.
+    #[arg(long, group = "mode")]
+    pub email: bool,
+    /// The message text, or for e-mail the file (standard input when absent).
+    #[arg(value_name = "TEXT|FILE")]
     pub input: Option<String>,
+    /// E-mail authentication.
+    #[command(flatten)]
+    pub auth: MailAuthArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
     /// Language of explanations: pl, ro, en, uk (default: the message's, else English).
     #[arg(long, value_name = "LANG")]
     pub lang: Option<String>,
+    /// Registry selection.
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+/// How e-mail sender authentication (SPF, DKIM, DMARC, ARC) is established.
+#[derive(Debug, Args, Clone, Default)]
+pub struct MailAuthArgs {
+    /// `online`: verify against live DNS (system resolver, bounded timeouts); `off`: do not
+    /// verify (no institution can then be confirmed as the sender).
+    #[arg(long, value_enum, value_name = "MODE", conflicts_with_all = ["dns_fixture", "trust_authres"])]
+    pub dns: Option<DnsMode>,
+    /// Verify against DNS records read from this file (tests, offline use).
+    #[arg(long, value_name = "FILE", conflicts_with = "trust_authres")]
+    pub dns_fixture: Option<PathBuf>,
+    /// Trust `Authentication-Results` headers only when added by your own MTA with this
+    /// authserv-id (attackers add fake ones).
+    #[arg(long, value_name = "ID")]
+    pub trust_authres: Option<String>,
+    /// A forwarder or mailing list whose ARC seal is trusted (repeatable).
+    #[arg(long = "trusted-arc-sealer", value_name = "DOMAIN")]
+    pub trusted_arc_sealers: Vec<String>,
+}
+
+/// `--dns` modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DnsMode {
+    /// Live DNS through the system resolver.
+    Online,
+    /// No verification.
+    Off,
+}
+
+/// `healthguard serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: std::net::SocketAddr,
+    /// Directory for the SQLite database of reports (created when missing).
+    #[arg(long, value_name = "DIR", default_value = "healthguard-data")]
+    pub data: PathBuf,
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N")]
+    pub workers: Option<usize>,
+    /// Turn off per-client rate limits (benchmarks from one machine).
+    #[arg(long)]
+    pub no_rate_limit: bool,
+    /// Trust `Authentication-Results` of uploaded e-mails added by your MTA with this authserv-id.
+    #[arg(long, value_name = "ID")]
+    pub trust_authres: Option<String>,
+    /// A forwarder or mailing list whose ARC seal is trusted (repeatable).
+    #[arg(long = "trusted-arc-sealer", value_name = "DOMAIN")]
+    pub trusted_arc_sealers: Vec<String>,
     /// Registry selection.
     #[command(flatten)]
     pub registry: RegistryArgs,

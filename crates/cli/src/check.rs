@@ -1,6 +1,6 @@
 //! `healthguard check`: one message in, one verdict out.
 
-use crate::args::{CheckArgs, Format};
+use crate::args::{CheckArgs, DnsMode, Format, MailAuthArgs};
 use crate::registry_cmd;
 use anyhow::{bail, Context, Result};
 use healthguard_core::{Catalog, Checker, Input, Report};
@@ -40,27 +40,74 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         let text = text_input()?;
         checker.check(Input::Text(&text))
     } else {
-        bail!("say what to check: --sms, --url URL, --phone NUMBER or --text");
+        // E-mail: the default kind. Raw bytes, never decoded lossily here: the MIME parser
+        // handles charsets and transfer encodings itself.
+        let raw = match &args.input {
+            Some(path) => read_file(std::path::Path::new(path))?,
+            None => read_stdin_bytes()?,
+        };
+        let authenticator = healthguard_mail::authenticator(&auth_source(&args.auth), &args.auth.trusted_arc_sealers)
+            .context("cannot set up e-mail authentication")?;
+        healthguard_mail::check(
+            &checker,
+            &raw,
+            &healthguard_mail::Limits::default(),
+            authenticator.as_ref(),
+        )
     };
     let report = checker.report(&analysis, &Catalog::builtin(), lang);
     match args.format {
-        Format::Json => println!("{}", serde_json::to_string_pretty(&report)?),
-        Format::Human => print!("{}", human(&report)),
+        Format::Json => crate::write_stdout(&format!("{}\n", serde_json::to_string_pretty(&report)?))?,
+        Format::Human => crate::write_stdout(&human(&report))?,
     }
     Ok(analysis.verdict.exit_code() as u8)
 }
 
+/// Where e-mail authentication results come from, from the command line.
+pub fn auth_source(args: &MailAuthArgs) -> healthguard_mail::AuthSource {
+    use healthguard_mail::AuthSource;
+    if let Some(id) = &args.trust_authres {
+        AuthSource::TrustedHeaders(id.clone())
+    } else if let Some(path) = &args.dns_fixture {
+        AuthSource::DnsFixture(path.clone())
+    } else if args.dns == Some(DnsMode::Online) {
+        AuthSource::DnsOnline {
+            per_query: std::time::Duration::from_secs(3),
+            total: std::time::Duration::from_secs(10),
+        }
+    } else {
+        AuthSource::None
+    }
+}
+
 fn read_stdin() -> Result<String> {
+    // Invalid UTF-8 is replaced, never fatal: hostile input still gets a verdict.
+    Ok(String::from_utf8_lossy(&read_stdin_bytes()?).into_owned())
+}
+
+fn read_stdin_bytes() -> Result<Vec<u8>> {
+    read_bounded(std::io::stdin(), "standard input")
+}
+
+/// Reads a file of at most [`MAX_INPUT_BYTES`].
+pub fn read_file(path: &std::path::Path) -> Result<Vec<u8>> {
+    let file = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    read_bounded(file, &path.display().to_string())
+}
+
+fn read_bounded(source: impl Read, what: &str) -> Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    std::io::stdin()
+    source
         .take(MAX_INPUT_BYTES + 1)
         .read_to_end(&mut bytes)
-        .context("cannot read standard input")?;
+        .with_context(|| format!("cannot read {what}"))?;
     if bytes.len() as u64 > MAX_INPUT_BYTES {
-        bail!("input larger than {} MiB refused", MAX_INPUT_BYTES / 1024 / 1024);
+        bail!(
+            "{what}: input larger than {} MiB refused",
+            MAX_INPUT_BYTES / 1024 / 1024
+        );
     }
-    // Invalid UTF-8 is replaced, never fatal: hostile input still gets a verdict.
-    Ok(String::from_utf8_lossy(&bytes).into_owned())
+    Ok(bytes)
 }
 
 /// The short plain-text form for people.
@@ -80,10 +127,13 @@ pub fn human(r: &Report) -> String {
     if let Some(name) = &r.institution_name {
         let _ = writeln!(out, "  {}: {name}", t.ui("institution"));
     }
+    // The same fact found twice (e.g. a look-alike domain as sender and as link) is said once.
+    let mut said = std::collections::HashSet::new();
     let shown: Vec<_> = r
         .findings
         .iter()
         .filter(|f| f.code != "CLAIMS_INSTITUTION" || r.findings.len() == 1)
+        .filter(|f| said.insert(f.message.as_str()))
         .collect();
     if !shown.is_empty() {
         let _ = writeln!(out, "\n{}:", t.ui("findings"));

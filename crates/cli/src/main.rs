@@ -6,6 +6,7 @@ mod check;
 mod eval;
 mod metrics;
 mod registry_cmd;
+mod serve;
 
 use args::{Cli, Command};
 use clap::Parser;
@@ -15,6 +16,16 @@ use std::process::ExitCode;
 pub const EXIT_INPUT_ERROR: u8 = 3;
 /// Exit code for a bad command line.
 pub const EXIT_USAGE: u8 = 64;
+
+/// Writes to standard output; a closed pipe (`healthguard … | head`) ends the output quietly.
+pub fn write_stdout(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other,
+    }
+}
 
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
@@ -27,6 +38,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Registry(cmd) => registry_cmd::run(cmd),
         Command::Eval(cmd) => eval::run(cmd),
     };

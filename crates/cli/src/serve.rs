@@ -1,0 +1,26 @@
+//! `healthguard serve`: the HTTP API and web page of `healthguard-server`.
+
+use crate::args::ServeArgs;
+use crate::registry_cmd;
+use anyhow::Result;
+use healthguard_server::{serve, MailAuth, ServeConfig};
+
+/// Runs the server until Ctrl-C or SIGTERM.
+pub fn run(args: ServeArgs) -> Result<u8> {
+    let registry = registry_cmd::select(&args.registry)?;
+    let mut config = ServeConfig::new(args.listen, args.data, registry);
+    if args.no_rate_limit {
+        config.limits.check_rate = None;
+        config.limits.report_rate = None;
+    }
+    config.workers = args.workers;
+    if let Some(authserv_id) = args.trust_authres {
+        config.mail_auth = MailAuth::TrustedHeaders {
+            authserv_id,
+            trusted_arc_sealers: args.trusted_arc_sealers,
+        };
+    }
+    eprintln!("healthguard: web page and API on http://{}", args.listen);
+    serve(config)?;
+    Ok(0)
+}
