@@ -419,10 +419,28 @@ impl Checker {
                 s.phones.push(hit);
             }
         }
+        let has_link = !s.links.is_empty();
+        let official = |n: &str| self.is_registry_number(n, region);
+        s.findings
+            .extend(crate::sms::findings(text, &folded, has_link, official));
         if s.language_sample.len() < 4096 {
             s.language_sample.push_str(crate::fold::prefix(text, 4096));
             s.language_sample.push('\n');
         }
+    }
+
+    /// Whether a number written in a message is an official phone or a reporting number
+    /// (e.g. 8080) of the registry.
+    fn is_registry_number(&self, number: &str, region: &str) -> bool {
+        let Some(hit) = phones::parse(number, region) else {
+            return false;
+        };
+        self.phones.contains_key(&hit.e164)
+            || self.registry.institutions.iter().any(|i| {
+                i.reporting
+                    .iter()
+                    .any(|r| phones::parse(&r.value, &i.country).is_some_and(|p| p.e164 == hit.e164))
+            })
     }
 
     /// Records a link found outside the text (e.g. an HTML href).
@@ -448,10 +466,13 @@ impl Checker {
             .iter()
             .filter(|w| folded.text.contains(*w))
             .count();
-        let en = [" the ", " your ", " you ", " to ", " call "]
-            .iter()
-            .filter(|w| folded.text.contains(*w))
-            .count();
+        let en = [
+            " the ", " your ", " you ", " to ", " call ", " for ", " now ", " and ", " with ", " is ", " have ",
+            " me ", " our ", " free ", " please ", " this ", " text ", " txt ", " ur ", " u ",
+        ]
+        .iter()
+        .filter(|w| folded.text.contains(*w))
+        .count();
         if ro >= 2 {
             "RO"
         } else if en >= 2 {
