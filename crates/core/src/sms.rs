@@ -118,7 +118,8 @@ pub fn findings(text: &str, folded: &Folded, has_link: bool, official: impl Fn(&
             }
         }
     }
-    if let Some(m) = STOP.find(f) {
+    let stop_words = f.contains(" stop ") || f.contains(" opt out ") || f.contains(" unsubscribe ");
+    if let Some(m) = STOP.find(f).filter(|_| stop_words) {
         out.push(Finding::new("UNSUBSCRIBE_BAIT", shown(m.start() + 1, m.end())));
     }
     if has_link {
