@@ -27,6 +27,18 @@ fn checks(c: &mut Criterion) {
             })
         })
     });
+    let english = "Congratulations! You have won a prize. Call 0800 123 4567 now to claim it.";
+    g.bench_function("sms_english_prize", |b| {
+        b.iter(|| {
+            checker.check(Input::Sms {
+                sender: Some("+447700900123"),
+                text: black_box(english),
+            })
+        })
+    });
+    g.bench_function("language_only", |b| {
+        b.iter(|| healthguard_core::detect_language(black_box(ham), &[]))
+    });
     g.bench_function("url", |b| {
         b.iter(|| checker.check(Input::Url(black_box("https://pacjent.gov.pl.weryfikacja.com/login"))))
     });

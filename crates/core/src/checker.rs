@@ -54,6 +54,8 @@ pub struct Checker {
     abbreviations: HashMap<String, usize>,
     /// E.164 → (institution index, confidence).
     phones: HashMap<String, (usize, Confidence)>,
+    /// Reporting numbers of the registry (E.164 or short code), e.g. 8080.
+    reporting_numbers: BTreeSet<String>,
     /// Lower-case SMS sender → (institution index, confidence).
     senders: HashMap<String, (usize, Confidence)>,
     /// Domain name → confidence of the registry entry.
@@ -134,6 +136,7 @@ impl Checker {
         let mut abbreviations: HashMap<String, BTreeSet<usize>> = HashMap::new();
         let mut phones = HashMap::new();
         let mut senders = HashMap::new();
+        let mut reporting_numbers = BTreeSet::new();
         let mut protected = Vec::new();
         let mut domain_confidence = HashMap::new();
         let mut advisory_phrases = Vec::new();
@@ -154,6 +157,11 @@ impl Checker {
             }
             for p in &inst.phones {
                 phones.entry(p.e164.clone()).or_insert((ix, p.provenance.confidence));
+            }
+            for r in &inst.reporting {
+                if let Some(hit) = phones::parse(&r.value, &inst.country).filter(|h| h.valid) {
+                    reporting_numbers.insert(hit.e164);
+                }
             }
             for s in &inst.sms_senders {
                 senders.insert(s.name.to_lowercase(), (ix, s.provenance.confidence));
@@ -216,6 +224,7 @@ impl Checker {
             names: PhraseSet::new(names),
             abbreviations,
             phones,
+            reporting_numbers,
             senders,
             domain_confidence,
             advisory_phrases: PhraseSet::new(advisory_phrases),
@@ -419,10 +428,30 @@ impl Checker {
                 s.phones.push(hit);
             }
         }
+        let has_link = !s.links.is_empty();
+        let extracted = &s.phones;
+        let official = |n: &str| match extracted
+            .iter()
+            .find(|h| h.raw.chars().filter(char::is_ascii_digit).eq(n.chars()))
+        {
+            Some(hit) => self.phones.contains_key(&hit.e164) || self.reporting_numbers.contains(&hit.e164),
+            None => self.is_registry_number(n, region),
+        };
+        s.findings
+            .extend(crate::sms::findings(text, &folded, has_link, official));
         if s.language_sample.len() < 4096 {
             s.language_sample.push_str(crate::fold::prefix(text, 4096));
             s.language_sample.push('\n');
         }
+    }
+
+    /// Whether a number written in a message is an official phone or a reporting number
+    /// (e.g. 8080) of the registry.
+    fn is_registry_number(&self, number: &str, region: &str) -> bool {
+        let Some(hit) = phones::parse(number, region) else {
+            return false;
+        };
+        self.phones.contains_key(&hit.e164) || self.reporting_numbers.contains(&hit.e164)
     }
 
     /// Records a link found outside the text (e.g. an HTML href).
@@ -448,10 +477,13 @@ impl Checker {
             .iter()
             .filter(|w| folded.text.contains(*w))
             .count();
-        let en = [" the ", " your ", " you ", " to ", " call "]
-            .iter()
-            .filter(|w| folded.text.contains(*w))
-            .count();
+        let en = [
+            " the ", " your ", " you ", " to ", " call ", " for ", " now ", " and ", " with ", " is ", " have ",
+            " me ", " our ", " free ", " please ", " this ", " text ", " txt ", " ur ", " u ",
+        ]
+        .iter()
+        .filter(|w| folded.text.contains(*w))
+        .count();
         if ro >= 2 {
             "RO"
         } else if en >= 2 {

@@ -21,6 +21,12 @@ pub struct Folded {
 }
 
 impl Folded {
+    /// Byte offset in the original of the character behind folded byte `at` (the original's
+    /// length past the end).
+    pub fn origin_of(&self, at: usize, source_len: usize) -> usize {
+        self.origin.get(at).copied().unwrap_or(source_len)
+    }
+
     /// The original text behind the folded byte range `start..end`, trimmed.
     pub fn original<'a>(&self, source: &'a str, start: usize, end: usize) -> &'a str {
         let from = self.origin.get(start).copied().unwrap_or(source.len());

@@ -1,15 +1,93 @@
 //! Which of the supported languages a message is written in.
 //!
-//! Cheap evidence first (script, letters only one language has, lure phrases matched in
-//! one language's lexicon), then a trigram model (`whatlang`) restricted to pl/ro/en/uk.
+//! Cheap evidence first (script, letters only one language has, common function words of
+//! one language), then a trigram model (`whatlang`, restricted to pl/ro/en/uk) on a bounded
+//! prefix, then lure phrases matched in one language's lexicon. The trigram model is the
+//! costly step; most messages are decided before it.
 
 use healthguard_registry::Lang;
 use whatlang::{Detector, Lang as W};
 
+/// Bytes of text given to the trigram model: enough to tell four languages apart.
+const TRIGRAM_PREFIX: usize = 400;
+
+/// Short words frequent in one of pl/ro/en and rare in the others (words shared by two of
+/// them, such as "to", "do", "o", "i", "a", are left out).
+const FUNCTION_WORDS: [(Lang, &[&str]); 3] = [
+    (
+        Lang::En,
+        &[
+            "the", "and", "you", "your", "of", "is", "are", "for", "with", "have", "has", "this", "that", "will", "be",
+            "please", "we", "our", "on", "it", "now", "me", "my", "at", "from", "was", "u", "ur",
+        ],
+    ),
+    (
+        Lang::Pl,
+        &[
+            "w", "z", "na", "nie", "sie", "jest", "ze", "po", "dla", "od", "przez", "jak", "ale", "czy", "pan", "pani",
+            "jesli", "twoje", "twoj", "tylko", "juz", "bedzie", "jestem", "mam", "prosimy", "oraz",
+        ],
+    ),
+    (
+        Lang::Ro,
+        &[
+            "si",
+            "in",
+            "de",
+            "la",
+            "cu",
+            "pe",
+            "nu",
+            "este",
+            "sa",
+            "un",
+            "pentru",
+            "va",
+            "sunt",
+            "din",
+            "care",
+            "ati",
+            "dumneavoastra",
+            "mai",
+            "acest",
+            "aceasta",
+            "sau",
+            "vor",
+            "fost",
+        ],
+    ),
+];
+
+/// A language whose function words clearly outnumber the others' (at least two, and twice
+/// the runner-up), in the first few hundred bytes.
+fn by_function_words(text: &str) -> Option<Lang> {
+    let mut counts = [0usize; 3];
+    for word in crate::fold::prefix(text, TRIGRAM_PREFIX)
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| !w.is_empty() && w.len() <= 13)
+    {
+        let lower = word.to_lowercase();
+        for (i, (_, words)) in FUNCTION_WORDS.iter().enumerate() {
+            if words.contains(&lower.as_str()) {
+                counts[i] += 1;
+            }
+        }
+    }
+    let (best, &n) = counts.iter().enumerate().max_by_key(|(_, n)| **n)?;
+    let runner_up = counts
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != best)
+        .map(|(_, n)| *n)
+        .max()
+        .unwrap_or(0);
+    (n >= 2 && n >= 2 * runner_up).then_some(FUNCTION_WORDS[best].0)
+}
+
 /// Detects the language of `text`, `None` when there is too little to go on.
 /// `lexicon_votes` counts lure phrases matched per language.
 pub fn detect(text: &str, lexicon_votes: &[(Lang, usize)]) -> Option<Lang> {
-    let sample: String = text.chars().take(2_000).collect();
+    let sample = crate::fold::prefix(text, 2_000);
     let (mut cyrillic, mut latin, mut pl, mut ro) = (0usize, 0usize, 0usize, 0usize);
     for c in sample.chars() {
         match c {
@@ -31,8 +109,11 @@ pub fn detect(text: &str, lexicon_votes: &[(Lang, usize)]) -> Option<Lang> {
     if ro > pl && ro > 0 {
         return Some(Lang::Ro);
     }
+    if let Some(lang) = by_function_words(sample) {
+        return Some(lang);
+    }
     let detector = Detector::with_allowlist(vec![W::Pol, W::Ron, W::Eng, W::Ukr]);
-    if let Some(info) = detector.detect(&sample) {
+    if let Some(info) = detector.detect(crate::fold::prefix(sample, TRIGRAM_PREFIX)) {
         if info.is_reliable() || info.confidence() > 0.5 {
             return Some(match info.lang() {
                 W::Pol => Lang::Pl,
@@ -65,6 +146,22 @@ mod tests {
             Some(Lang::En)
         );
         assert_eq!(detect("Ваш рахунок заблоковано, підтвердіть дані", &[]), Some(Lang::Uk));
+    }
+
+    // Examples written by the project.
+    #[test]
+    fn function_words_decide_plain_ascii_text() {
+        assert_eq!(by_function_words("Call us now for your free gift"), Some(Lang::En));
+        assert_eq!(
+            by_function_words("Prosimy o kontakt, jesli nie jest to pan"),
+            Some(Lang::Pl)
+        );
+        assert_eq!(by_function_words("Va rugam sa sunati pentru detalii"), Some(Lang::Ro));
+        assert_eq!(by_function_words("NFZ 312"), None);
+        assert_eq!(
+            detect("Prosimy o kontakt z przychodnia, jesli nie moze pan przyjsc", &[]),
+            Some(Lang::Pl)
+        );
     }
 
     #[test]

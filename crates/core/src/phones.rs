@@ -45,11 +45,22 @@ pub fn parse(raw: &str, default_region: &str) -> Option<PhoneHit> {
     };
     let region: Option<Id> = default_region.parse().ok();
     let number: PhoneNumber = phonenumber::parse(region, &normalized).ok()?;
-    let valid = phonenumber::is_valid(&number);
-    let premium = valid && matches!(number.number_type(&phonenumber::metadata::DATABASE), Type::PremiumRate);
+    // One type lookup answers both questions: libphonenumber's validity is "the type is
+    // known" for the same metadata (each lookup runs several cached regexes).
+    let kind = number.number_type(&phonenumber::metadata::DATABASE);
+    // (The crate's type lookup drops leading zeros of the national number, its validity
+    // check keeps them: for such numbers, e.g. Italian fixed lines, ask the check itself.)
+    let valid = if number.national().zeros() > 0 {
+        phonenumber::is_valid(&number)
+    } else {
+        kind != Type::Unknown
+    };
+    let premium = kind == Type::PremiumRate;
     Some(PhoneHit {
         raw: raw.to_string(),
-        e164: number.format().mode(phonenumber::Mode::E164).to_string(),
+        // E.164 is "+", the country code and the national number; the crate's formatter
+        // looks up national formatting rules first, which E.164 does not use.
+        e164: format!("+{}{}", number.code().value(), number.national()),
         region: number.country().id().map(|id| id.as_ref().to_string()),
         valid,
         premium,
@@ -113,6 +124,21 @@ mod tests {
         let p = parse("+48 703 123 456", "PL").unwrap();
         assert!(p.premium, "{p:?}");
         assert!(!parse("+48 600 123 456", "PL").unwrap().premium);
+        // Validity from the single type lookup agrees with libphonenumber's own check.
+        for raw in [
+            "+48 600 123 456",
+            "+44 20 7946 0958",
+            "+40 740 123 456",
+            "+39 06 1234 5678",
+            "+48 123",
+            "+44 1234",
+        ] {
+            if let Ok(n) = phonenumber::parse(None, raw) {
+                let hit = parse(raw, "PL").unwrap();
+                assert_eq!(hit.valid, phonenumber::is_valid(&n), "{raw}");
+                assert_eq!(hit.e164, n.format().mode(phonenumber::Mode::E164).to_string(), "{raw}");
+            }
+        }
     }
 
     #[test]
