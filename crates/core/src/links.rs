@@ -17,16 +17,46 @@ pub struct Link {
     pub is_ip: bool,
 }
 
+// Unbounded repetitions keep the lazy DFA small (bounded ones over Unicode classes blow it
+// up and push the search to the slow PikeVM); lengths are checked after the match
+// (`plausible`).
 static URL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?xi)
-        (?:(?-u:\b)[a-z][a-z0-9+.-]{1,15}://[^\s<>\x22'`{}|\\^\x{FFFD}]+)                       # scheme://…
-        | (?:[\p{L}\p{N}._%+-]+@(?:[\p{L}\p{N}-]+\.)+[\p{L}]{2,24})               # address
-        | (?:(?-u:\b)(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,62})?\.)+(?:[\p{L}]{2,24}|xn--[a-z0-9-]{1,59})(?-u:\b)(?::\d{1,5})?(?:/[^\s<>\x22'`{}|\\^\x{FFFD}]*)?)  # bare host
+        (?:(?-u:\b)[a-z][a-z0-9+.-]+://[^\s<>\x22'`{}|\\^\x{FFFD}]+)                       # scheme://…
+        | (?:[\p{L}\p{N}._%+-]+@(?:[\p{L}\p{N}-]+\.)+\p{L}{2,})               # address
+        | (?:(?-u:\b)(?:[\p{L}\p{N}][\p{L}\p{N}-]*\.)+(?:\p{L}{2,}|xn--[a-z0-9-]+)(?-u:\b)(?::\d+)?(?:/[^\s<>\x22'`{}|\\^\x{FFFD}]*)?)  # bare host
         ",
     )
     .expect("valid regex")
 });
+
+/// Length checks the URL regex leaves out: scheme of at most 16 characters; for addresses and
+/// bare hosts, labels of at most 63 characters, a top-level label of at most 24 (59 after
+/// `xn--`) and a port of at most 5 digits.
+fn plausible(raw: &str) -> bool {
+    if let Some(p) = raw.find("://") {
+        let scheme = &raw[..p];
+        return scheme.len() <= 16 && !scheme.contains(['@', '/']);
+    }
+    let host = match raw.rsplit_once('@') {
+        Some((_, d)) => d,
+        None => raw.split(['/', ':']).next().unwrap_or_default(),
+    };
+    if let Some((_, port)) = raw.split('/').next().unwrap_or_default().split_once(':') {
+        if port.len() > 5 {
+            return false;
+        }
+    }
+    let mut labels = host.split('.').rev();
+    let tld = labels.next().unwrap_or_default();
+    let tld_ok = if tld.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("xn--")) {
+        tld.len() <= 63
+    } else {
+        tld.chars().count() <= 24
+    };
+    tld_ok && labels.all(|l| l.chars().count() <= 63)
+}
 
 static DEFANG: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)|\[:\]|(?-u:\b)hxxp(s?)(?-u:\b)|(?-u:\b)h\*\*p(s?)(?-u:\b)")
@@ -74,7 +104,7 @@ pub fn extract(text: &str) -> Vec<Link> {
         let raw = m
             .as_str()
             .trim_end_matches(|c: char| ".,;:!?)]}'\u{201D}\u{201C}»".contains(c));
-        if raw.is_empty() {
+        if raw.is_empty() || !plausible(raw) {
             continue;
         }
         let Some(link) = parse_one(raw) else { continue };
@@ -184,6 +214,18 @@ mod tests {
     #[test]
     fn idn_becomes_punycode() {
         assert_eq!(hosts("https://pаcjent.gov.pl"), vec!["xn--pcjent-3nf.gov.pl"]);
+    }
+
+    #[test]
+    fn length_checks_after_the_match() {
+        let long = "a".repeat(64);
+        assert!(hosts(&format!("see {long}.example.com now")).is_empty());
+        assert_eq!(hosts(&format!("see {}.example.com", &long[1..])).len(), 1);
+        assert!(hosts("mail x@example.abcdefghijklmnopqrstuvwxyz").is_empty());
+        assert!(hosts("http-like-scheme-too-long-for-it://example.com").is_empty());
+        assert!(hosts("example.com:123456/x").is_empty());
+        assert_eq!(hosts("example.com:8080/x"), vec!["example.com"]);
+        assert!(hosts("logをftp.を").is_empty() || !hosts("logをftp.を").is_empty());
     }
 
     #[test]

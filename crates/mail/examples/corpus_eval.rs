@@ -33,6 +33,8 @@ fn main() {
         return;
     }
     let show = std::env::var("SHOW").ok();
+    // SHOW_BELOW=1 lists the messages below suspicious instead (missed phishing).
+    let below = std::env::var("SHOW_BELOW").is_ok();
     let checker = Checker::new(healthguard_registry::builtin().clone());
     let limits = Limits::default();
     for set in ["phishing_pot", "spamassassin/ham", "spamassassin/spam"] {
@@ -51,7 +53,7 @@ fn main() {
                     *codes.entry(f.code.clone()).or_default() += 1;
                 }
             }
-            if show.as_deref() == Some(set) && a.verdict >= healthguard_core::Verdict::Suspicious {
+            if show.as_deref() == Some(set) && (a.verdict >= healthguard_core::Verdict::Suspicious) != below {
                 let fs: Vec<String> = a
                     .findings
                     .iter()
@@ -65,7 +67,16 @@ fn main() {
                         )
                     })
                     .collect();
-                println!("  {} {} {:.1} {}", p.display(), a.verdict.name(), a.score, fs.join(" "));
+                let from = mail.from.first().map(|f| f.display()).unwrap_or_default();
+                println!(
+                    "  {} {} {:.1} [{}] [{}] {}",
+                    p.display(),
+                    a.verdict.name(),
+                    a.score,
+                    from.chars().take(60).collect::<String>(),
+                    mail.subject.chars().take(60).collect::<String>(),
+                    fs.join(" ")
+                );
             }
         }
         println!("{set}: {} messages, {verdicts:?}", list.len());

@@ -9,6 +9,7 @@
 
 use crate::attach::Class;
 use crate::auth::{aligned, AuthOutcome, AuthResult, Authenticator};
+use crate::generic;
 use crate::lists::{is_freemail, percent_decode, unwrap_redirector, Redirect};
 use crate::parse::{Mailbox, ParsedMail, Problem};
 use crate::Limits;
@@ -224,7 +225,7 @@ fn href_link(href: &str) -> Option<Link> {
 }
 
 /// The domain a link's visible text shows, if it shows one.
-fn shown_link(text: &str) -> Option<Link> {
+pub(crate) fn shown_link(text: &str) -> Option<Link> {
     let b = text.as_bytes();
     let dotted = b
         .windows(3)
@@ -276,7 +277,21 @@ pub fn analyze(checker: &Checker, mail: &ParsedMail, auth: &AuthOutcome) -> Anal
     }
 
     // The sender: display name, address, look-alikes in any sender address.
-    let from = mail.from.first().cloned().unwrap_or_default();
+    // The sender: the first From mailbox with an address, named by the first display name
+    // (a name-only mailbox next to an address is a display trick, flagged below).
+    let mut from = mail
+        .from
+        .iter()
+        .find(|m| m.address.is_some())
+        .or(mail.from.first())
+        .cloned()
+        .unwrap_or_default();
+    if from.name.is_none() {
+        from.name = mail.from.iter().find_map(|m| m.name.clone());
+    }
+    if let Some(f) = generic::name_only_mailbox(&mail.from) {
+        s.push(f);
+    }
     let from_domain = from.domain();
     let from_owner = from_domain.as_deref().and_then(|d| owner_of(checker, d));
     let mut sender_claim: Option<String> = None;
@@ -289,6 +304,14 @@ pub fn analyze(checker: &Checker, mail: &ParsedMail, auth: &AuthOutcome) -> Anal
                 s.push(Finding::new("DISPLAY_NAME_IMPERSONATION", from.display()).institution(&id));
             }
             sender_claim = Some(id);
+        }
+    }
+    // Any brand, or another domain, shown in the display name.
+    if let Some(name) = from.name.as_deref().filter(|_| sender_claim.is_none()) {
+        if let Some(f) = generic::brand_impersonation(name, from_domain.as_deref()) {
+            s.push(f);
+        } else if let Some(f) = generic::name_shows_other_domain(name, from_domain.as_deref()) {
+            s.push(f);
         }
     }
     let address = from.address.clone().unwrap_or_default();
@@ -399,10 +422,25 @@ pub fn analyze(checker: &Checker, mail: &ParsedMail, auth: &AuthOutcome) -> Anal
     text.push_str("\n\n");
     text.push_str(&mail.text);
     let text = unwrap_text_redirectors(&text);
-    checker.add_text(&mut s, &text);
+    // Requests are judged in what the reader reads first: the subject and the start of the
+    // body without quoted lines (long newsletters and quoted threads mention every word
+    // sometime). Links are taken from the whole text.
+    let (window, rest) = lure_window(&text);
+    checker.add_text(&mut s, &window);
+    let folded = healthguard_core::fold::fold(&window);
+    for (code, phrase) in generic::lures(&window, &folded) {
+        let lure = code.trim_start_matches("LURE_").to_ascii_lowercase();
+        s.push(Finding::new(&code, phrase).param("lure", lure));
+    }
+    for link in links::extract(rest) {
+        if !link.is_email {
+            checker.add_link(&mut s, link);
+        }
+    }
 
     // Links in HTML: where they go, and what their text shows.
     let mut mismatch = false;
+    let mut other_mismatch = false;
     let mut phones = String::new();
     for l in &mail.links {
         if l.href.len() >= 4 && l.href[..4].eq_ignore_ascii_case("tel:") {
@@ -411,6 +449,17 @@ pub fn analyze(checker: &Checker, mail: &ParsedMail, auth: &AuthOutcome) -> Anal
             continue;
         }
         let Some(link) = href_link(&l.href) else { continue };
+        if !other_mismatch {
+            if let Some((shown, target)) = generic::link_text_other_domain(l, &link, from_domain.as_deref()) {
+                if owner_of(checker, &shown).is_none() {
+                    other_mismatch = true;
+                    s.push(
+                        Finding::new("LINK_TEXT_OTHER_DOMAIN", healthguard_domains::to_unicode(&target))
+                            .param("target", healthguard_domains::to_unicode(&shown)),
+                    );
+                }
+            }
+        }
         if !mismatch {
             if let Some(shown) = shown_link(&l.text).filter(|sh| sh.is_email == link.is_email) {
                 if !aligned(&shown.host, &link.host) {
@@ -522,6 +571,27 @@ pub fn analyze(checker: &Checker, mail: &ParsedMail, auth: &AuthOutcome) -> Anal
         }
     }
     checker.conclude(s)
+}
+
+/// Most bytes of body text judged for lure phrases.
+const LURE_WINDOW: usize = 6 * 1024;
+
+/// The text judged for requests (subject and the first [`LURE_WINDOW`] bytes of the body
+/// without quoted `>` lines) and the rest of the text.
+fn lure_window(text: &str) -> (String, &str) {
+    let mut window = String::with_capacity(text.len().min(LURE_WINDOW + 256));
+    let mut consumed = 0;
+    for line in text.split_inclusive('\n') {
+        if window.len() >= LURE_WINDOW {
+            break;
+        }
+        consumed += line.len();
+        if line.trim_start().starts_with('>') {
+            continue;
+        }
+        window.push_str(line);
+    }
+    (window, &text[consumed..])
 }
 
 fn class_finding(class: Class, label: &str, format: &str) -> Option<Finding> {

@@ -34,6 +34,7 @@ mod attach;
 mod auth;
 pub mod authres;
 pub mod dns;
+mod generic;
 mod html;
 mod lists;
 mod parse;

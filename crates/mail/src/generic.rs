@@ -1,0 +1,246 @@
+//! Phishing signals that hold for any brand and any language, not only for registry
+//! institutions: brands named in a display name but not sent from the brand's domain, an
+//! address or domain shown in a display name that is not the sender's, link text that shows
+//! another domain than the link's, name-only From mailboxes, and lure phrases in languages the
+//! core lexicons do not cover (`data/brands.txt`, `data/lures.txt`).
+
+use crate::html::HtmlLink;
+use crate::parse::Mailbox;
+use healthguard_core::fold::{fold, Folded};
+use healthguard_core::links::{self, Link};
+use healthguard_core::{Finding, PhraseSet};
+use healthguard_domains::registrable_domain;
+use std::sync::LazyLock;
+
+fn lines(text: &'static str) -> impl Iterator<Item = &'static str> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// (brand word, domains it sends from).
+struct Brand {
+    word: &'static str,
+    domains: Vec<&'static str>,
+}
+
+static BRANDS: LazyLock<(PhraseSet<usize>, Vec<Brand>)> = LazyLock::new(|| {
+    let brands: Vec<Brand> = lines(include_str!("../data/brands.txt"))
+        .filter_map(|l| {
+            let mut it = l.split_whitespace();
+            Some(Brand {
+                word: it.next()?,
+                domains: it.collect(),
+            })
+        })
+        .collect();
+    let set = PhraseSet::new(brands.iter().enumerate().map(|(i, b)| (b.word.to_string(), i)));
+    (set, brands)
+});
+
+static LURES: LazyLock<PhraseSet<String>> = LazyLock::new(|| {
+    PhraseSet::new(lines(include_str!("../data/lures.txt")).filter_map(|l| {
+        let (kind, phrase) = l.split_once('|')?;
+        Some((
+            phrase.trim().to_string(),
+            format!("LURE_{}", kind.trim().to_ascii_uppercase()),
+        ))
+    }))
+});
+
+/// Every finding code `data/lures.txt` can emit (for the catalogue test).
+#[cfg(test)]
+pub(crate) fn lure_codes() -> Vec<String> {
+    let mut codes: Vec<String> = lines(include_str!("../data/lures.txt"))
+        .filter_map(|l| l.split_once('|'))
+        .map(|(k, _)| format!("LURE_{}", k.trim().to_ascii_uppercase()))
+        .collect();
+    codes.sort();
+    codes.dedup();
+    codes
+}
+
+/// Letters and digits of a domain, lower case ("mercado-livre.com.br" → "mercadolivrecombr").
+fn squashed(domain: &str) -> String {
+    domain
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// Same registrable domain (or the same host when it has none).
+pub(crate) fn same_site(a: &str, b: &str) -> bool {
+    let ra = registrable_domain(a).unwrap_or_else(|| a.to_ascii_lowercase());
+    let rb = registrable_domain(b).unwrap_or_else(|| b.to_ascii_lowercase());
+    ra == rb
+}
+
+/// A brand named in the display name while the From domain is not the brand's.
+pub(crate) fn brand_impersonation(name: &str, from_domain: Option<&str>) -> Option<Finding> {
+    let (set, brands) = &*BRANDS;
+    let folded = fold(name);
+    let m = set.find(&folded).next()?;
+    let brand = &brands[*m.payload];
+    let domain = from_domain.unwrap_or_default();
+    let site = registrable_domain(domain).unwrap_or_else(|| domain.to_string());
+    if !domain.is_empty() && (squashed(&site).contains(brand.word) || brand.domains.iter().any(|d| same_site(d, &site)))
+    {
+        return None;
+    }
+    Some(
+        Finding::new("BRAND_IMPERSONATION", format!("{name} <{domain}>"))
+            .param("brand", folded.original(name, m.start, m.end)),
+    )
+}
+
+/// An address or domain written in the display name that is not the sender's own.
+pub(crate) fn name_shows_other_domain(name: &str, from_domain: Option<&str>) -> Option<Finding> {
+    if !name.contains('.') {
+        return None;
+    }
+    let from = from_domain?;
+    let shown: Vec<Link> = links::extract(name);
+    // Addresses only: brands name themselves by domain ("News.com Daily"), and a dotted
+    // name ("R.Hughes") can read as a host under a new top-level domain.
+    let other = shown.iter().find(|l| l.is_email && !same_site(&l.host, from))?;
+    Some(Finding::new("DISPLAY_NAME_OTHER_DOMAIN", format!("{name} <{from}>")).param("target", &other.host))
+}
+
+/// A From header that lists a name without an address next to a real address (the name is
+/// what most mail clients show).
+pub(crate) fn name_only_mailbox(from: &[Mailbox]) -> Option<Finding> {
+    if from.len() < 2 || from.iter().all(|m| m.address.is_none()) {
+        return None;
+    }
+    let bare = from.iter().find(|m| m.address.is_none() && m.name.is_some())?;
+    let shown: Vec<String> = from.iter().map(Mailbox::display).collect();
+    Some(Finding::new("FROM_NAME_WITHOUT_ADDRESS", shown.join(", ")).param("target", bare.display()))
+}
+
+/// The domain an anchor's text shows, when it differs from where the link goes (any domain;
+/// registry domains are judged by `LINK_TEXT_MISMATCH`).
+/// A link to the sender's own site (its click tracker) is not judged here.
+pub(crate) fn link_text_other_domain(
+    l: &HtmlLink,
+    target: &Link,
+    from_domain: Option<&str>,
+) -> Option<(String, String)> {
+    if target.is_email || target.is_ip || from_domain.is_some_and(|f| same_site(f, &target.host)) {
+        return None;
+    }
+    let shown = crate::analyze::shown_link(&l.text)?;
+    if shown.is_email || shown.is_ip || same_site(&shown.host, &target.host) {
+        return None;
+    }
+    Some((shown.host, target.host.clone()))
+}
+
+/// Lure phrases of `data/lures.txt` in folded text: (finding code, phrase as written).
+pub(crate) fn lures(text: &str, folded: &Folded) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for m in LURES.find(folded) {
+        if !out.iter().any(|(c, _)| c == m.payload) {
+            out.push((m.payload.clone(), folded.original(text, m.start, m.end).to_string()));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    //! Fixtures in these tests were written by the project.
+    use super::*;
+
+    #[test]
+    fn brands_in_display_names() {
+        let f = brand_impersonation("PayPal Service", Some("secure-update.example")).unwrap();
+        assert_eq!(f.code, "BRAND_IMPERSONATION");
+        assert!(brand_impersonation("PayPal", Some("mail.paypal.com")).is_none());
+        assert!(brand_impersonation("Amazon.de", Some("marketplace.amazon.de")).is_none());
+        assert!(brand_impersonation("Bradesco Prime", Some("bradesco.com.br")).is_none());
+        assert!(brand_impersonation("Ledger Security", Some("secureliveupdates.example")).is_some());
+        assert!(brand_impersonation("NETFLIX", Some("gmail.com")).is_some());
+        assert!(brand_impersonation("Jan Kowalski", Some("gmail.com")).is_none());
+        // A word inside another word is not the brand.
+        assert!(brand_impersonation("Applebee Fan Club", Some("example.org")).is_none());
+    }
+
+    #[test]
+    fn other_domain_in_display_name() {
+        let f = name_shows_other_domain("support@paypal.com", Some("freemail-relay.example")).unwrap();
+        assert_eq!(f.code, "DISPLAY_NAME_OTHER_DOMAIN");
+        assert!(name_shows_other_domain("jan@clinic.example.pl", Some("clinic.example.pl")).is_none());
+        assert!(name_shows_other_domain("news.clinic.example.pl", Some("mail.clinic.example.pl")).is_none());
+        assert!(name_shows_other_domain("Craig R.Hughes", Some("example.com")).is_none());
+        assert!(name_shows_other_domain("Shop.example.com Daily", Some("mailer.example.net")).is_none());
+        assert!(name_shows_other_domain("Jan Kowalski", Some("example.pl")).is_none());
+    }
+
+    #[test]
+    fn name_only_from_mailbox() {
+        let from = vec![
+            Mailbox {
+                name: Some("Bank Gift".into()),
+                address: None,
+            },
+            Mailbox {
+                name: None,
+                address: Some("offers@news.example".into()),
+            },
+        ];
+        assert_eq!(name_only_mailbox(&from).unwrap().code, "FROM_NAME_WITHOUT_ADDRESS");
+        assert!(name_only_mailbox(&from[1..]).is_none());
+    }
+
+    #[test]
+    fn link_text_showing_another_domain() {
+        let l = HtmlLink {
+            href: "https://login.evil-pay.com/x".into(),
+            text: "www.mybank-pl.com".into(),
+        };
+        let target = links::parse_one(&l.href).unwrap();
+        assert_eq!(
+            link_text_other_domain(&l, &target, Some("sender.example")),
+            Some(("www.mybank-pl.com".into(), "login.evil-pay.com".into()))
+        );
+        let same = HtmlLink {
+            href: "https://click.mybank-pl.com/x".into(),
+            text: "www.mybank-pl.com".into(),
+        };
+        assert!(link_text_other_domain(&same, &links::parse_one(&same.href).unwrap(), None).is_none());
+        // The sender's own click tracker.
+        assert!(link_text_other_domain(&l, &target, Some("news.evil-pay.com")).is_none());
+    }
+
+    #[test]
+    fn lures_in_other_languages() {
+        let text = "Herzlichen Glückwunsch! Sie wurden ausgewählt. Votre mot de passe expire; confirme seus dados.";
+        let folded = fold(text);
+        let codes: Vec<String> = lures(text, &folded).into_iter().map(|(c, _)| c).collect();
+        assert!(codes.contains(&"LURE_REFUND".to_string()), "{codes:?}");
+        assert!(codes.contains(&"LURE_CREDENTIALS".to_string()), "{codes:?}");
+        assert!(codes.contains(&"LURE_VERIFICATION".to_string()), "{codes:?}");
+        let plain = "Meeting notes attached, see you on Monday.";
+        assert!(lures(plain, &fold(plain)).is_empty());
+    }
+
+    #[test]
+    fn lure_codes_are_in_the_catalogue() {
+        let checker = healthguard_core::Checker::new(healthguard_registry::builtin().clone());
+        for code in lure_codes().into_iter().chain(
+            [
+                "BRAND_IMPERSONATION",
+                "DISPLAY_NAME_OTHER_DOMAIN",
+                "FROM_NAME_WITHOUT_ADDRESS",
+                "LINK_TEXT_OTHER_DOMAIN",
+            ]
+            .map(String::from),
+        ) {
+            assert!(
+                checker.catalogue().entry(&code).is_some(),
+                "{code} not in data/scores.toml"
+            );
+        }
+    }
+}
