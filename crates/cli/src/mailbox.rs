@@ -26,7 +26,8 @@ pub struct WalkError {
 
 /// Finds every file under `roots`, in a deterministic order (roots in the given order, each
 /// folder's entries sorted by name). Hidden files are skipped; symlinked folders are not
-/// followed (no loops); a symlinked file is kept (a dangling one is reported when opened).
+/// followed (no loops); a symlinked file is kept (a dangling one is reported when opened);
+/// FIFOs and devices are never opened (a root that is one is an error).
 /// In a Maildir (a folder with `cur` and `new`) only `cur`, `new`, `tmp` and Maildir++
 /// sub-folders (`.Name`) are read, never the server's index files beside them.
 pub fn walk(roots: &[PathBuf]) -> (Vec<Source>, Vec<WalkError>) {
@@ -35,9 +36,15 @@ pub fn walk(roots: &[PathBuf]) -> (Vec<Source>, Vec<WalkError>) {
     for (root, path) in roots.iter().enumerate() {
         match std::fs::metadata(path) {
             Ok(m) if m.is_dir() => walk_dir(root, path, &mut found, &mut errors),
-            Ok(_) => found.push(Source {
+            Ok(m) if m.is_file() => found.push(Source {
                 root,
                 path: path.clone(),
+            }),
+            // A FIFO or a device would block or never end.
+            Ok(_) => errors.push(WalkError {
+                root,
+                path: path.clone(),
+                error: "not a regular file or folder: not read".to_string(),
             }),
             Err(e) => errors.push(WalkError {
                 root,
@@ -87,9 +94,18 @@ fn walk_dir(root: usize, dir: &Path, found: &mut Vec<Source>, errors: &mut Vec<W
         }
         if is_dir {
             walk_dir(root, &path, found, errors);
-        } else if kind.is_file() || (kind.is_symlink() && !path.is_dir()) {
+        } else if kind.is_file() || (kind.is_symlink() && links_to_file_or_nothing(&path)) {
             found.push(Source { root, path });
         }
+    }
+}
+
+/// Whether a symlink leads to a regular file, or nowhere (then opening it reports the error);
+/// never to a folder (loops) nor to a FIFO or device (would block).
+fn links_to_file_or_nothing(path: &Path) -> bool {
+    match std::fs::metadata(path) {
+        Ok(m) => m.is_file(),
+        Err(_) => true,
     }
 }
 
@@ -310,7 +326,14 @@ mod tests {
         ] {
             std::fs::write(dir.join(file), "Subject: x\n\n").unwrap();
         }
-        let (found, errors) = walk(&[dir.join("md"), dir.join("plain"), dir.join("missing")]);
+        std::os::unix::fs::symlink(dir.join("plain"), dir.join("plain/deep/loop")).unwrap();
+        std::os::unix::fs::symlink(dir.join("nowhere"), dir.join("plain/dangling")).unwrap();
+        let (found, errors) = walk(&[
+            dir.join("md"),
+            dir.join("plain"),
+            dir.join("missing"),
+            "/dev/null".into(),
+        ]);
         let names: Vec<String> = found
             .iter()
             .map(|s| s.path.strip_prefix(&dir).unwrap().display().to_string())
@@ -324,12 +347,17 @@ mod tests {
                 "md/tmp/3",
                 "plain/a.eml",
                 "plain/b.eml",
+                "plain/dangling",
                 "plain/deep/c"
             ]
         );
         assert_eq!(found[4].root, 1);
-        assert_eq!(errors.len(), 1);
+        assert_eq!(errors.len(), 2);
         assert_eq!(errors[0].root, 2);
+        assert_eq!(
+            (errors[1].root, errors[1].error.as_str()),
+            (3, "not a regular file or folder: not read")
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }
