@@ -21,6 +21,9 @@ pub const EXIT_CODES: &str = "Exit codes: 0 official or unverified, 1 suspicious
 pub enum Command {
     /// Check an e-mail (FILE.eml or standard input), an SMS, a link, a phone number or pasted text.
     Check(CheckArgs),
+    /// Scan many e-mails at once: folders (recursive), Maildirs, mbox files, single files.
+    #[command(after_help = SCAN_EXIT_CODES)]
+    Scan(ScanArgs),
     /// Run the HTTP API and web page (SQLite in --data).
     Serve(ServeArgs),
     /// Lint, show, sign and verify registry packs.
@@ -110,6 +113,81 @@ pub enum DnsMode {
     Online,
     /// No verification.
     Off,
+}
+
+/// Exit codes of `scan`, shown in its `--help`.
+pub const SCAN_EXIT_CODES: &str = "Exit codes: 0 every message was scanned (whatever the verdicts), \
+3 some files or messages could not be read or were over --max-size, 64 bad command line.";
+
+/// `healthguard scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files and folders: folders are walked recursively (hidden files skipped, symlinked
+    /// folders not followed), a Maildir's cur/new/tmp are read, a file starting with an
+    /// mbox `From ` line is split into its messages.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// `human`: the summary only; `jsonl`: one JSON line per message on standard output (in
+    /// completion order unless --sorted), the summary on standard error.
+    #[arg(long, value_enum, default_value_t = ScanFormat::Human)]
+    pub format: ScanFormat,
+    /// Write JSON lines in input order (files sorted by path, mbox messages in file order)
+    /// instead of as messages complete; lines are held until the end.
+    #[arg(long)]
+    pub sorted: bool,
+    /// How the work is done.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// E-mail authentication.
+    #[command(flatten)]
+    pub auth: MailAuthArgs,
+    /// Registry selection.
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+/// Output of `scan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScanFormat {
+    /// A summary for people.
+    Human,
+    /// One JSON object per message (and per error), one per line.
+    Jsonl,
+}
+
+/// Options shared by the commands that check many e-mails (`scan`, `eval email`).
+#[derive(Debug, Args, Clone)]
+pub struct RunArgs {
+    /// Worker threads (default: one per core).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub threads: Option<u16>,
+    /// Largest message accepted, in bytes (K, M, G suffixes: 1024-based). A bigger file or
+    /// mbox message is reported as an error and not scanned.
+    #[arg(long, value_name = "BYTES", default_value = "50M", value_parser = parse_size)]
+    pub max_size: u64,
+    /// No progress bar (it is drawn only when standard error is a terminal anyway).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// Parses a byte count with an optional K, M or G (1024-based) suffix.
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => text.split_at(i),
+        None => (text, ""),
+    };
+    let unit: u64 = match unit.to_ascii_uppercase().trim_end_matches(['B', 'I']) {
+        "" => 1,
+        "K" => 1 << 10,
+        "M" => 1 << 20,
+        "G" => 1 << 30,
+        other => return Err(format!("unknown unit {other:?}: use K, M or G")),
+    };
+    let n: u64 = digits.parse().map_err(|_| format!("not a size: {text:?}"))?;
+    n.checked_mul(unit)
+        .filter(|&n| n > 0)
+        .ok_or_else(|| format!("size out of range: {text:?}"))
 }
 
 /// `healthguard serve`.
@@ -208,6 +286,10 @@ pub enum EvalCommand {
         #[command(flatten)]
         registry: RegistryArgs,
     },
+    /// Precision, recall and false-positive rate on labelled e-mail: folders labelled by
+    /// their path (a component named phishing|phishing_pot|phish = phishing,
+    /// ham|legit|legitimate = legitimate, spam = spam, reported apart), or a manifest.
+    Email(EvalEmailArgs),
     /// Count host names flagged as look-alikes of registry domains (one per line, or rank,domain CSV).
     Domains {
         /// The list.
@@ -219,4 +301,48 @@ pub enum EvalCommand {
         #[command(flatten)]
         registry: RegistryArgs,
     },
+}
+
+/// `healthguard eval email`.
+#[derive(Debug, Args)]
+pub struct EvalEmailArgs {
+    /// Labelled folders (or files), each measured as one corpus: the first path component
+    /// (from the given path's own name down) named like a label gives the label.
+    #[arg(value_name = "PATH", required_unless_present = "manifest")]
+    pub paths: Vec<PathBuf>,
+    /// A corpus listed in a file of `label<TAB>path` lines (paths relative to the manifest's
+    /// folder; `#` comments and blank lines skipped).
+    #[arg(long, value_name = "FILE")]
+    pub manifest: Option<PathBuf>,
+    /// How many false positives and misses to list, with their findings.
+    #[arg(long, default_value_t = 10)]
+    pub show: usize,
+    /// Also write every message's result (with its label) to this file, one JSON per line.
+    #[arg(long, value_name = "FILE")]
+    pub jsonl: Option<PathBuf>,
+    /// How the work is done.
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// E-mail authentication.
+    #[command(flatten)]
+    pub auth: MailAuthArgs,
+    /// Registry selection.
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_size;
+
+    #[test]
+    fn sizes_take_binary_suffixes() {
+        assert_eq!(parse_size("1000"), Ok(1000));
+        assert_eq!(parse_size("4K"), Ok(4096));
+        assert_eq!(parse_size("50M"), Ok(50 << 20));
+        assert_eq!(parse_size("1GiB"), Ok(1 << 30));
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("12Q").is_err());
+        assert!(parse_size("M").is_err());
+    }
 }

@@ -1,7 +1,7 @@
 //! `healthguard eval …`: detection measured on labelled data.
 
 use crate::args::EvalCommand;
-use crate::metrics::Confusion;
+use crate::metrics::{Confusion, Mistakes};
 use crate::registry_cmd;
 use anyhow::{Context, Result};
 use healthguard_core::Verdict;
@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 pub fn run(cmd: EvalCommand) -> Result<u8> {
     match cmd {
         EvalCommand::Sms { file, show, registry } => eval_sms(&file, show, &registry_cmd::select(&registry)?),
+        EvalCommand::Email(args) => crate::eval_email::run(args),
         EvalCommand::Domains { file, show, registry } => {
             let registry = registry_cmd::select(&registry)?;
             let checker = healthguard_core::Checker::new(registry);
@@ -75,10 +76,10 @@ fn eval_sms(file: &std::path::Path, show: usize, registry: &healthguard_registry
     let mut seen = std::collections::HashSet::new();
     let mut confusion = Confusion::default();
     let (mut duplicates, mut bad_lines) = (0usize, 0usize);
-    let mut false_positives = Vec::new();
-    let mut misses = Vec::new();
+    let mut false_positives = Mistakes::default();
+    let mut misses = Mistakes::default();
     let started = std::time::Instant::now();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+    for (number, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
         let Ok(item) = serde_json::from_str::<serde_json::Value>(line) else {
             bad_lines += 1;
             continue;
@@ -103,9 +104,9 @@ fn eval_sms(file: &std::path::Path, show: usize, registry: &healthguard_registry
             .map(|f| f.code.as_str())
             .collect();
         if flagged && LEGITIMATE.contains(&label) {
-            false_positives.push(format!("{:.1} {:?}: {}", analysis.score, codes, one_line(body)));
+            false_positives.add(number, analysis.score, &codes, &one_line(body));
         } else if !flagged && THREAT.contains(&label) {
-            misses.push(format!("{:.1} {:?}: {}", analysis.score, codes, one_line(body)));
+            misses.add(number, analysis.score, &codes, &one_line(body));
         }
     }
     let elapsed = started.elapsed();
@@ -115,14 +116,9 @@ fn eval_sms(file: &std::path::Path, show: usize, registry: &healthguard_registry
         file.display()
     );
     print!("{}", confusion.table(THREAT, LEGITIMATE));
-    println!("\nfalse positives ({}), first {show}:", false_positives.len());
-    for f in false_positives.iter().take(show) {
-        println!("  {f}");
-    }
-    println!("misses ({}), first {show}:", misses.len());
-    for m in misses.iter().take(show) {
-        println!("  {m}");
-    }
+    println!();
+    print!("{}", false_positives.render("false positives", show));
+    print!("{}", misses.render("misses", show));
     println!(
         "time: {:.1} ms ({:.0} messages/s, one thread)",
         elapsed.as_secs_f64() * 1e3,

@@ -4,8 +4,11 @@
 mod args;
 mod check;
 mod eval;
+mod eval_email;
+mod mailbox;
 mod metrics;
 mod registry_cmd;
+mod scan;
 mod serve;
 
 use args::{Cli, Command};
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Scan(args) => scan::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Registry(cmd) => registry_cmd::run(cmd),
         Command::Eval(cmd) => eval::run(cmd),

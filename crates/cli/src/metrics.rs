@@ -1,5 +1,7 @@
 //! Detection metrics over labelled items: confusion matrix, precision, recall, F1 and
-//! false-positive rate, for "suspicious or worse" and for "phishing".
+//! false-positive rate, for "suspicious or worse" and for "phishing"; and the mistakes
+//! (false positives, misses) with the findings behind them. Shared by `eval sms` and
+//! `eval email`.
 
 use healthguard_core::Verdict;
 use std::collections::BTreeMap;
@@ -24,6 +26,21 @@ impl Confusion {
     /// Records one item's verdict under its label.
     pub fn add(&mut self, label: &str, verdict: Verdict) {
         self.counts.entry(label.to_string()).or_default()[slot(verdict)] += 1;
+    }
+
+    /// Items of every label.
+    pub fn items(&self) -> usize {
+        self.counts.values().flatten().sum()
+    }
+
+    /// Adds another matrix's counts to this one.
+    pub fn merge(&mut self, other: &Confusion) {
+        for (label, c) in &other.counts {
+            let mine = self.counts.entry(label.clone()).or_default();
+            for (m, o) in mine.iter_mut().zip(c) {
+                *m += o;
+            }
+        }
     }
 
     /// Items of a label.
@@ -107,6 +124,54 @@ impl Confusion {
     }
 }
 
+/// One kind of mistake (false positives, or misses): how many, which findings were behind
+/// them, and examples listed in input order (`K` orders them).
+#[derive(Debug)]
+pub struct Mistakes<K> {
+    codes: BTreeMap<String, usize>,
+    examples: Vec<(K, String)>,
+}
+
+impl<K> Default for Mistakes<K> {
+    fn default() -> Mistakes<K> {
+        Mistakes {
+            codes: BTreeMap::new(),
+            examples: Vec::new(),
+        }
+    }
+}
+
+impl<K: Ord> Mistakes<K> {
+    /// Records one mistake: its place in the input, score, finding codes and what it was
+    /// (a path, or the start of a text).
+    pub fn add(&mut self, key: K, score: f32, codes: &[&str], what: &str) {
+        for code in codes {
+            *self.codes.entry((*code).to_string()).or_default() += 1;
+        }
+        self.examples.push((key, format!("{score:.1} {codes:?}: {what}")));
+    }
+
+    /// `title (N):`, the most frequent findings behind them, then the first `show` examples.
+    pub fn render(&mut self, title: &str, show: usize) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "{title} ({}):", self.examples.len());
+        if !self.codes.is_empty() {
+            let mut codes: Vec<(&String, &usize)> = self.codes.iter().collect();
+            codes.sort_by(|a, b| b.1.cmp(a.1).then_with(|| a.0.cmp(b.0)));
+            let top: Vec<String> = codes.iter().take(10).map(|(c, n)| format!("{c} {n}")).collect();
+            let _ = writeln!(out, "  findings behind them: {}", top.join(", "));
+        }
+        self.examples.sort_by(|a, b| a.0.cmp(&b.0));
+        if show > 0 && !self.examples.is_empty() {
+            let _ = writeln!(out, "  first {show}:");
+            for (_, line) in self.examples.iter().take(show) {
+                let _ = writeln!(out, "  {line}");
+            }
+        }
+        out
+    }
+}
+
 fn ratio(a: usize, b: usize) -> f64 {
     if b == 0 {
         0.0
@@ -118,6 +183,18 @@ fn ratio(a: usize, b: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mistakes_list_top_findings_and_examples_in_input_order() {
+        let mut m = Mistakes::default();
+        m.add(2, 4.0, &["B", "A"], "second");
+        m.add(1, 5.5, &["A"], "first");
+        let out = m.render("misses", 1);
+        assert_eq!(
+            out,
+            "misses (2):\n  findings behind them: A 2, B 1\n  first 1:\n  5.5 [\"A\"]: first\n"
+        );
+    }
 
     #[test]
     fn computes_precision_recall_and_fpr() {
