@@ -23,9 +23,8 @@
 #      answer (and until rspamd's hyperscan database is loaded), and stops both on exit.
 #   4. Runs the three tools one after the other over the same file list, timing each on
 #      the wall clock over the whole set:
-#        HealthGuard   `healthguard scan --format jsonl FILES...` when that command exists,
-#                      else the example `scan_jsonl` (same JSON lines, JOBS threads); the
-#                      time includes start-up (registry load), not the build;
+#        HealthGuard   `healthguard scan --format jsonl --threads JOBS FILES...`; the time
+#                      includes start-up (registry load), not the build;
 #        rspamd        one `rspamc -n 2*JOBS` (parallel requests) over all files;
 #        SpamAssassin  `spamc -c` per file, JOBS clients in parallel (xargs -P).
 #   5. bench/peers_report.py turns the per-file results into the table.
@@ -123,15 +122,8 @@ fi
 # --- 3. HealthGuard build (before the daemons, so it does not compete with them) ------
 HG_BIN="$TARGET/release/healthguard"
 cargo build --release --locked -q -p healthguard
-if "$HG_BIN" scan --help >/dev/null 2>&1; then
-    HG_CMD=("$HG_BIN" scan --format jsonl)
-    HG_HOW="healthguard scan --format jsonl"
-else
-    echo "peers.sh: 'healthguard scan' not available yet: using the example scan_jsonl" >&2
-    cargo build --release --locked -q -p healthguard-mail --example scan_jsonl
-    HG_CMD=("$TARGET/release/examples/scan_jsonl" -j "$JOBS")
-    HG_HOW="example scan_jsonl -j $JOBS (healthguard scan not available)"
-fi
+HG_CMD=("$HG_BIN" scan --format jsonl --no-progress --threads "$JOBS")
+HG_HOW="healthguard scan --format jsonl --threads $JOBS"
 
 # --- 4. daemons ----------------------------------------------------------------------
 SA_DIR="$OUT/spamassassin"
@@ -243,7 +235,8 @@ timed() { # name command...
 run_healthguard() {
     local rc=0
     xargs -0 -s "$XARGS_SIZE" -a "$OUT/list.0" "${HG_CMD[@]}" >"$OUT/healthguard.jsonl" 2>"$OUT/healthguard.err" || rc=$?
-    # exit codes 1 and 2 report suspicious/phishing verdicts (xargs turns them into 123)
+    # exit code 3 (some file unreadable) comes back from xargs as 123; the errors are lines
+    # of the JSON output and counted by the report
     if [ "$rc" -ne 0 ] && [ "$rc" -ne 123 ]; then
         echo "peers.sh: HealthGuard exited with $rc (see $OUT/healthguard.err)" >&2
     fi
