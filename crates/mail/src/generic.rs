@@ -226,6 +226,43 @@ mod tests {
     }
 
     #[test]
+    fn generic_scam_families() {
+        // Written by the project: one short example per family, and ordinary mail.
+        let cases = [
+            (
+                "I am the personal lawyer of a deceased client; you are the next of kin.",
+                "LURE_ADVANCE_FEE",
+            ),
+            (
+                "Claim your tokens before the airdrop ends; connect your wallet.",
+                "LURE_CRYPTO",
+            ),
+            (
+                "I recorded you through your camera while you visited an adult website.",
+                "LURE_SEXTORTION",
+            ),
+            (
+                "Your mailbox is full: 14 incoming messages are on hold.",
+                "LURE_ACCOUNT_NOTICE",
+            ),
+            (
+                "Please find the overdue invoice and the remittance advice.",
+                "LURE_INVOICE",
+            ),
+            ("Delivery failed: confirm your delivery details.", "LURE_DELIVERY"),
+            ("Hot girls in your area want to meet you.", "LURE_DATING"),
+            ("Viagra and Cialis without a prescription.", "LURE_PHARMACY"),
+            ("Your welcome bonus: 200 free spins at our casino.", "LURE_GAMBLING"),
+        ];
+        for (text, code) in cases {
+            let codes: Vec<String> = lures(text, &fold(text)).into_iter().map(|(c, _)| c).collect();
+            assert!(codes.contains(&code.to_string()), "{text}: {codes:?}");
+        }
+        let plain = "The build failed on the new kernel; I attached the log. Lunch on Friday?";
+        assert!(lures(plain, &fold(plain)).is_empty());
+    }
+
+    #[test]
     fn lure_codes_are_in_the_catalogue() {
         let checker = healthguard_core::Checker::new(healthguard_registry::builtin().clone());
         for code in lure_codes().into_iter().chain(
@@ -234,6 +271,7 @@ mod tests {
                 "DISPLAY_NAME_OTHER_DOMAIN",
                 "FROM_NAME_WITHOUT_ADDRESS",
                 "LINK_TEXT_OTHER_DOMAIN",
+                "LURE_IN_SUBJECT",
             ]
             .map(String::from),
         ) {
