@@ -167,6 +167,17 @@ mod tests {
     }
 
     #[test]
+    fn retail_delivery_and_crypto_brands() {
+        // Written by the project.
+        assert!(brand_impersonation("Lidl Gewinnspiel", Some("promo-mail.example")).is_some());
+        assert!(brand_impersonation("GLS Paketdienst", Some("track-parcel.example")).is_some());
+        assert!(brand_impersonation("Uniswap Labs", Some("airdrop-claim.example")).is_some());
+        assert!(brand_impersonation("Lidl Plus", Some("mail.lidl.de")).is_none());
+        assert!(brand_impersonation("GLS", Some("gls-group.eu")).is_none());
+        assert!(brand_impersonation("Costco Wholesale", Some("costco.com")).is_none());
+    }
+
+    #[test]
     fn other_domain_in_display_name() {
         let f = name_shows_other_domain("support@paypal.com", Some("freemail-relay.example")).unwrap();
         assert_eq!(f.code, "DISPLAY_NAME_OTHER_DOMAIN");
