@@ -293,6 +293,11 @@ pub fn analyze(checker: &Checker, mail: &ParsedMail, auth: &AuthOutcome) -> Anal
         s.push(f);
     }
     let from_domain = from.domain();
+    if let Some(f) = generic::malformed_from_address(&from) {
+        s.push(f);
+    } else if let Some(f) = generic::sender_on_free_hosting(from_domain.as_deref()) {
+        s.push(f);
+    }
     let from_owner = from_domain.as_deref().and_then(|d| owner_of(checker, d));
     let mut sender_claim: Option<String> = None;
     if let Some(name) = from.name.as_deref() {

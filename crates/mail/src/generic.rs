@@ -118,6 +118,30 @@ pub(crate) fn name_only_mailbox(from: &[Mailbox]) -> Option<Finding> {
     Some(Finding::new("FROM_NAME_WITHOUT_ADDRESS", shown.join(", ")).param("target", bare.display()))
 }
 
+/// A From address on a free-hosting or app-platform parent (`data/lists/free_hosting.txt`):
+/// anyone can send as `anything@<project>.firebaseapp.com`, so the name proves nothing.
+pub(crate) fn sender_on_free_hosting(from_domain: Option<&str>) -> Option<Finding> {
+    let d = from_domain?;
+    (healthguard_domains::classify_host(d) == healthguard_domains::HostKind::FreeHosting)
+        .then(|| Finding::new("SENDER_FREE_HOSTING", d))
+}
+
+/// A From address that no mail system writes: quotes, spaces or `%` in the domain, a domain
+/// without a dot, or letters dressed up as styled Unicode (mathematical bold and the like)
+/// that make a forged address look like a brand's.
+pub(crate) fn malformed_from_address(from: &Mailbox) -> Option<Finding> {
+    let addr = from.address.as_deref()?.trim();
+    let (local, domain) = addr.rsplit_once('@')?;
+    let domain = domain.trim_end_matches(['>', '.']);
+    let styled = |c: char| ('\u{1D400}'..='\u{1D7FF}').contains(&c);
+    let bad = local.is_empty()
+        || domain.is_empty()
+        || domain.contains(['"', '\'', '%', ' ', '\t', '<', ',', ';'])
+        || !domain.contains('.')
+        || addr.chars().any(styled);
+    bad.then(|| Finding::new("FROM_ADDRESS_MALFORMED", addr))
+}
+
 /// The domain an anchor's text shows, when it differs from where the link goes (any domain;
 /// registry domains are judged by `LINK_TEXT_MISMATCH`).
 /// A link to the sender's own site (its click tracker) is not judged here.
@@ -175,6 +199,35 @@ mod tests {
         assert!(brand_impersonation("Lidl Plus", Some("mail.lidl.de")).is_none());
         assert!(brand_impersonation("GLS", Some("gls-group.eu")).is_none());
         assert!(brand_impersonation("Costco Wholesale", Some("costco.com")).is_none());
+    }
+
+    #[test]
+    fn senders_on_free_hosting_and_malformed_addresses() {
+        // Written by the project.
+        let f = sender_on_free_hosting(Some("promo-8fb71.firebaseapp.com")).unwrap();
+        assert_eq!(f.code, "SENDER_FREE_HOSTING");
+        assert!(sender_on_free_hosting(Some("mail.clinic.example.pl")).is_none());
+        assert!(sender_on_free_hosting(None).is_none());
+        let mb = |a: &str| Mailbox {
+            name: None,
+            address: Some(a.into()),
+        };
+        for bad in [
+            "\"team@claims-nl.example\"",
+            "x7q@'randomhost.example'",
+            "debts@tollservice258563578",
+            "notice@registry28839%support.example",
+            "team@\u{1D5FC}\u{1D603}-card.example",
+        ] {
+            assert_eq!(
+                malformed_from_address(&mb(bad)).map(|f| f.code),
+                Some("FROM_ADDRESS_MALFORMED".into()),
+                "{bad}"
+            );
+        }
+        for good in ["o'brien@example.com", "jan.kowalski+news@clinic.example.pl", "root"] {
+            assert!(malformed_from_address(&mb(good)).is_none(), "{good}");
+        }
     }
 
     #[test]
@@ -283,6 +336,8 @@ mod tests {
                 "FROM_NAME_WITHOUT_ADDRESS",
                 "LINK_TEXT_OTHER_DOMAIN",
                 "LURE_IN_SUBJECT",
+                "SENDER_FREE_HOSTING",
+                "FROM_ADDRESS_MALFORMED",
             ]
             .map(String::from),
         ) {
