@@ -129,8 +129,15 @@ pub(crate) fn sender_on_free_hosting(from_domain: Option<&str>) -> Option<Findin
 /// A From address that no mail system writes: quotes, spaces or `%` in the domain, a domain
 /// without a dot, or letters dressed up as styled Unicode (mathematical bold and the like)
 /// that make a forged address look like a brand's.
+/// A From with a name and no address at all is judged the same way.
 pub(crate) fn malformed_from_address(from: &Mailbox) -> Option<Finding> {
-    let addr = from.address.as_deref()?.trim();
+    let Some(addr) = from.address.as_deref().map(str::trim) else {
+        return from
+            .name
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+            .map(|n| Finding::new("FROM_ADDRESS_MALFORMED", n));
+    };
     let (local, domain) = addr.rsplit_once('@')?;
     let domain = domain.trim_end_matches(['>', '.']);
     let styled = |c: char| ('\u{1D400}'..='\u{1D7FF}').contains(&c);
@@ -225,6 +232,11 @@ mod tests {
                 "{bad}"
             );
         }
+        let name_only = Mailbox {
+            name: Some("Prize Team".into()),
+            address: None,
+        };
+        assert!(malformed_from_address(&name_only).is_some());
         for good in ["o'brien@example.com", "jan.kowalski+news@clinic.example.pl", "root"] {
             assert!(malformed_from_address(&mb(good)).is_none(), "{good}");
         }
