@@ -440,8 +440,16 @@ pub fn analyze(checker: &Checker, mail: &ParsedMail, auth: &AuthOutcome) -> Anal
         let lure = code.trim_start_matches("LURE_").to_ascii_lowercase();
         s.push(Finding::new(&code, phrase).param("lure", lure));
     }
+    let mut web_hosts: Vec<String> = links::extract(&window)
+        .into_iter()
+        .filter(|l| !l.is_email && !l.is_ip)
+        .map(|l| l.host)
+        .collect();
     for link in links::extract(rest) {
         if !link.is_email {
+            if !link.is_ip {
+                web_hosts.push(link.host.clone());
+            }
             checker.add_link(&mut s, link);
         }
     }
@@ -486,7 +494,13 @@ pub fn analyze(checker: &Checker, mail: &ParsedMail, auth: &AuthOutcome) -> Anal
                 }
             }
         }
+        if !link.is_email && !link.is_ip {
+            web_hosts.push(link.host.clone());
+        }
         checker.add_link(&mut s, link);
+    }
+    if let Some(f) = generic::links_off_sender_site(from_domain.as_deref(), &web_hosts) {
+        s.push(f);
     }
     if !phones.is_empty() {
         checker.add_text(&mut s, &phones);

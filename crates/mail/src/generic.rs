@@ -149,6 +149,17 @@ pub(crate) fn malformed_from_address(from: &Mailbox) -> Option<Finding> {
     bad.then(|| Finding::new("FROM_ADDRESS_MALFORMED", addr))
 }
 
+/// Every web link of the message goes to another site than the sender's (only counts beside
+/// a lure, in a composite: mailing-list posts link everywhere too).
+pub(crate) fn links_off_sender_site(from_domain: Option<&str>, hosts: &[String]) -> Option<Finding> {
+    let from = from_domain?;
+    let first = hosts.first()?;
+    hosts
+        .iter()
+        .all(|h| !same_site(h, from))
+        .then(|| Finding::new("LINKS_OFF_SENDER_SITE", first.as_str()).param("target", from))
+}
+
 /// The domain an anchor's text shows, when it differs from where the link goes (any domain;
 /// registry domains are judged by `LINK_TEXT_MISMATCH`).
 /// A link to the sender's own site (its click tracker) is not judged here.
@@ -240,6 +251,21 @@ mod tests {
         for good in ["o'brien@example.com", "jan.kowalski+news@clinic.example.pl", "root"] {
             assert!(malformed_from_address(&mb(good)).is_none(), "{good}");
         }
+    }
+
+    #[test]
+    fn links_away_from_the_sender() {
+        // Written by the project.
+        let hosts = |h: &[&str]| h.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let f = links_off_sender_site(Some("shop.example"), &hosts(&["claim-prize.example.net"])).unwrap();
+        assert_eq!(f.code, "LINKS_OFF_SENDER_SITE");
+        assert!(links_off_sender_site(
+            Some("mail.shop.example"),
+            &hosts(&["x.example.net", "www.shop.example"])
+        )
+        .is_none());
+        assert!(links_off_sender_site(Some("shop.example"), &[]).is_none());
+        assert!(links_off_sender_site(None, &hosts(&["x.example.net"])).is_none());
     }
 
     #[test]
@@ -350,6 +376,7 @@ mod tests {
                 "LURE_IN_SUBJECT",
                 "SENDER_FREE_HOSTING",
                 "FROM_ADDRESS_MALFORMED",
+                "LINKS_OFF_SENDER_SITE",
             ]
             .map(String::from),
         ) {
