@@ -18,9 +18,9 @@ fn lines(text: &'static str) -> impl Iterator<Item = &'static str> {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
 }
 
-/// (brand word, domains it sends from).
+/// (brand words, domains it sends from). `_` in the file joins words ("home_depot").
 struct Brand {
-    word: &'static str,
+    word: String,
     domains: Vec<&'static str>,
 }
 
@@ -29,12 +29,12 @@ static BRANDS: LazyLock<(PhraseSet<usize>, Vec<Brand>)> = LazyLock::new(|| {
         .filter_map(|l| {
             let mut it = l.split_whitespace();
             Some(Brand {
-                word: it.next()?,
+                word: it.next()?.replace('_', " "),
                 domains: it.collect(),
             })
         })
         .collect();
-    let set = PhraseSet::new(brands.iter().enumerate().map(|(i, b)| (b.word.to_string(), i)));
+    let set = PhraseSet::new(brands.iter().enumerate().map(|(i, b)| (b.word.clone(), i)));
     (set, brands)
 });
 
@@ -84,7 +84,8 @@ pub(crate) fn brand_impersonation(name: &str, from_domain: Option<&str>) -> Opti
     let brand = &brands[*m.payload];
     let domain = from_domain.unwrap_or_default();
     let site = registrable_domain(domain).unwrap_or_else(|| domain.to_string());
-    if !domain.is_empty() && (squashed(&site).contains(brand.word) || brand.domains.iter().any(|d| same_site(d, &site)))
+    if !domain.is_empty()
+        && (squashed(&site).contains(&squashed(&brand.word)) || brand.domains.iter().any(|d| same_site(d, &site)))
     {
         return None;
     }
@@ -217,6 +218,10 @@ mod tests {
         assert!(brand_impersonation("Lidl Plus", Some("mail.lidl.de")).is_none());
         assert!(brand_impersonation("GLS", Some("gls-group.eu")).is_none());
         assert!(brand_impersonation("Costco Wholesale", Some("costco.com")).is_none());
+        // Brands of several words.
+        assert!(brand_impersonation("Home Depot Rewards", Some("survey-gift.example")).is_some());
+        assert!(brand_impersonation("The Home Depot", Some("email.homedepot.com")).is_none());
+        assert!(brand_impersonation("Home Office Tips", Some("survey-gift.example")).is_none());
     }
 
     #[test]
