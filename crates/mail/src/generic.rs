@@ -84,8 +84,11 @@ pub(crate) fn brand_impersonation(name: &str, from_domain: Option<&str>) -> Opti
     let brand = &brands[*m.payload];
     let domain = from_domain.unwrap_or_default();
     let site = registrable_domain(domain).unwrap_or_else(|| domain.to_string());
+    // The brand's own name as the registrable label ("paypal.de"), or a listed domain; a name
+    // with extra words around the brand ("paypal-secure-login.com") is not the brand.
+    let label = site.split('.').next().unwrap_or_default();
     if !domain.is_empty()
-        && (squashed(&site).contains(&squashed(&brand.word)) || brand.domains.iter().any(|d| same_site(d, &site)))
+        && (squashed(label) == squashed(&brand.word) || brand.domains.iter().any(|d| same_site(d, &site)))
     {
         return None;
     }
@@ -222,6 +225,9 @@ mod tests {
         assert!(brand_impersonation("Home Depot Rewards", Some("survey-gift.example")).is_some());
         assert!(brand_impersonation("The Home Depot", Some("email.homedepot.com")).is_none());
         assert!(brand_impersonation("Home Office Tips", Some("survey-gift.example")).is_none());
+        // The brand's name with extra words around it is not the brand's domain.
+        assert!(brand_impersonation("Costco Wholesale", Some("costcowholesalecentre.example")).is_some());
+        assert!(brand_impersonation("Netflix", Some("netflix.example")).is_none());
     }
 
     #[test]
