@@ -55,6 +55,17 @@ pub enum InputKind {
 }
 
 impl InputKind {
+    /// Lower-case name, as in JSON and in `data/scores.toml` (`[kinds.email]`).
+    pub fn name(self) -> &'static str {
+        match self {
+            InputKind::Sms => "sms",
+            InputKind::Email => "email",
+            InputKind::Url => "url",
+            InputKind::Phone => "phone",
+            InputKind::Text => "text",
+        }
+    }
+
     /// The channel the message travelled on, `None` when unknown (pasted text).
     pub fn channel(self) -> Option<Channel> {
         match self {

@@ -15,6 +15,8 @@ pub struct Catalogue {
     groups: HashMap<String, f32>,
     /// Composite rules, in file order.
     pub composites: Vec<Composite>,
+    /// Per input kind (`email`, `sms`…): weights that differ from the common ones.
+    kind_weights: HashMap<String, HashMap<String, f32>>,
 }
 
 /// A finding's weight and group.
@@ -42,6 +44,28 @@ pub struct Composite {
     /// Lists of codes; from each list one must be present.
     #[serde(default)]
     pub any_of: Vec<Vec<String>>,
+    /// Input kinds (`email`, `sms`, `url`, `phone`, `text`) it applies to; empty: all.
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    /// Input kinds it does not apply to.
+    #[serde(default)]
+    pub not_kinds: Vec<String>,
+}
+
+impl Composite {
+    /// Whether the composite applies to an input kind (by its lower-case name).
+    pub fn applies_to(&self, kind: &str) -> bool {
+        (self.kinds.is_empty() || self.kinds.iter().any(|k| k == kind)) && !self.not_kinds.iter().any(|k| k == kind)
+    }
+}
+
+/// Overrides for one input kind.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct KindOverrides {
+    /// Code → weight for this kind (the group stays the common one).
+    #[serde(default)]
+    weights: BTreeMap<String, f32>,
 }
 
 #[derive(Deserialize)]
@@ -54,6 +78,8 @@ struct File {
     finding: BTreeMap<String, Entry>,
     #[serde(default)]
     composite: Vec<Composite>,
+    #[serde(default)]
+    kinds: BTreeMap<String, KindOverrides>,
 }
 
 #[derive(Deserialize)]
@@ -87,12 +113,34 @@ impl Catalogue {
                 },
             );
         }
+        const KINDS: [&str; 5] = ["sms", "email", "url", "phone", "text"];
+        for c in &file.composite {
+            if let Some(k) = c
+                .kinds
+                .iter()
+                .chain(&c.not_kinds)
+                .find(|k| !KINDS.contains(&k.as_str()))
+            {
+                return Err(format!("scores.toml: composite {} names unknown kind {k}", c.code));
+            }
+        }
+        let mut kind_weights = HashMap::new();
+        for (kind, o) in file.kinds {
+            if !KINDS.contains(&kind.as_str()) {
+                return Err(format!("scores.toml: unknown kind {kind}"));
+            }
+            if let Some(code) = o.weights.keys().find(|c| !entries.contains_key(*c)) {
+                return Err(format!("scores.toml: kinds.{kind} weighs unknown code {code}"));
+            }
+            kind_weights.insert(kind, o.weights.into_iter().collect());
+        }
         Ok(Catalogue {
             suspicious: file.thresholds.suspicious,
             phishing: file.thresholds.phishing,
             entries,
             groups,
             composites: file.composite,
+            kind_weights,
         })
     }
 
@@ -106,6 +154,15 @@ impl Catalogue {
         self.entries.get(code)
     }
 
+    /// The weight of a code for an input kind (its per-kind override, else the common one).
+    pub fn weight(&self, code: &str, kind: &str) -> Option<f32> {
+        self.kind_weights
+            .get(kind)
+            .and_then(|w| w.get(code))
+            .copied()
+            .or_else(|| self.entries.get(code).map(|e| e.weight))
+    }
+
     /// Every catalogued code.
     pub fn codes(&self) -> impl Iterator<Item = &str> {
         self.entries.keys().map(String::as_str)
@@ -114,5 +171,55 @@ impl Catalogue {
     /// The cap of a group's total.
     pub fn group_cap(&self, group: &str) -> f32 {
         self.groups.get(group).copied().unwrap_or(f32::MAX)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Written by the project: a small catalogue with a per-kind weight and kind-bound composites.
+    const TEXT: &str = r#"
+schema = 1
+[thresholds]
+suspicious = 3.0
+phishing = 7.0
+[groups]
+links = { max = 5.0 }
+[finding]
+LINK_UNOFFICIAL = { weight = 1.0, group = "links" }
+[kinds.email]
+weights = { LINK_UNOFFICIAL = 0.5 }
+[[composite]]
+code = "ONLY_EMAIL"
+weight = 1.0
+group = "links"
+kinds = ["email"]
+all = ["LINK_UNOFFICIAL"]
+[[composite]]
+code = "NOT_EMAIL"
+weight = 1.0
+group = "links"
+not_kinds = ["email"]
+all = ["LINK_UNOFFICIAL"]
+"#;
+
+    #[test]
+    fn weights_and_composites_differ_by_kind() {
+        let c = Catalogue::parse(TEXT).unwrap();
+        assert_eq!(c.weight("LINK_UNOFFICIAL", "email"), Some(0.5));
+        assert_eq!(c.weight("LINK_UNOFFICIAL", "sms"), Some(1.0));
+        assert_eq!(c.weight("NOPE", "sms"), None);
+        let only = &c.composites[0];
+        let not = &c.composites[1];
+        assert!(only.applies_to("email") && !only.applies_to("sms"));
+        assert!(!not.applies_to("email") && not.applies_to("sms") && not.applies_to("text"));
+    }
+
+    #[test]
+    fn unknown_kinds_and_codes_are_rejected() {
+        assert!(Catalogue::parse(&TEXT.replace("kinds = [\"email\"]", "kinds = [\"fax\"]")).is_err());
+        assert!(Catalogue::parse(&TEXT.replace("[kinds.email]", "[kinds.fax]")).is_err());
+        assert!(Catalogue::parse(&TEXT.replace("{ LINK_UNOFFICIAL = 0.5 }", "{ NOPE = 0.5 }")).is_err());
     }
 }

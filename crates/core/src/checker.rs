@@ -614,7 +614,7 @@ impl Checker {
 
         let message_language = crate::lang::detect(&s.language_sample, &lure_langs);
         let mut findings = s.findings;
-        let score = self.score(&mut findings);
+        let score = self.score(&mut findings, s.kind);
         let positive = findings.iter().any(|f| f.weight > 0.0);
         let authenticated = s
             .authenticated_as
@@ -886,18 +886,19 @@ impl Checker {
     }
 
     /// Applies catalogue weights, composites and group caps; returns the score.
-    fn score(&self, findings: &mut Vec<Finding>) -> f32 {
+    fn score(&self, findings: &mut Vec<Finding>, kind: InputKind) -> f32 {
+        let kind = kind.name();
         for f in findings.iter_mut() {
-            f.weight = self.catalogue.entry(&f.code).map(|e| e.weight).unwrap_or(0.0);
+            f.weight = self.catalogue.weight(&f.code, kind).unwrap_or(0.0);
         }
         // Repeated codes count once at full weight; repeats add nothing.
         let codes: BTreeSet<String> = findings.iter().map(|f| f.code.clone()).collect();
-        for c in &self.catalogue.composites {
+        for c in self.catalogue.composites.iter().filter(|c| c.applies_to(kind)) {
             let all = c.all.iter().all(|code| codes.contains(code));
             let any = c.any_of.iter().all(|list| list.iter().any(|code| codes.contains(code)));
             if all && any {
                 let mut f = Finding::new(&c.code, "");
-                f.weight = c.weight;
+                f.weight = self.catalogue.weight(&c.code, kind).unwrap_or(c.weight);
                 if let Some(inst) = findings
                     .iter()
                     .find(|f| f.code == "CLAIMS_INSTITUTION")

@@ -55,7 +55,10 @@ pub fn parse(raw: &str, default_region: &str) -> Option<PhoneHit> {
     } else {
         kind != Type::Unknown
     };
-    let premium = kind == Type::PremiumRate;
+    // UK 0870-0873 are business "non-geographic" lines (call centres, airlines, councils)
+    // that libphonenumber files as premium rate; the premium-rate scam range is 09.
+    let uk_087 = number.code().value() == 44 && (8_700_000_000..8_800_000_000).contains(&number.national().value());
+    let premium = kind == Type::PremiumRate && !uk_087;
     Some(PhoneHit {
         raw: raw.to_string(),
         // E.164 is "+", the country code and the national number; the crate's formatter
@@ -157,5 +160,14 @@ mod tests {
         let hits = extract("To claim call 09061701462. Claim code KL345.", "GB");
         assert_eq!(hits.len(), 1, "{hits:?}");
         assert!(hits[0].premium);
+    }
+
+    #[test]
+    fn british_087_business_lines_are_not_premium_rate() {
+        // Written by the project: a call-centre line and a 09 premium-rate line.
+        let hits = extract("Reservations: 0871 246 0000. Prize line: 0906 170 1462.", "GB");
+        assert_eq!(hits.len(), 2, "{hits:?}");
+        assert!(!hits[0].premium, "{hits:?}");
+        assert!(hits[1].premium, "{hits:?}");
     }
 }

@@ -35,7 +35,16 @@ fn main() {
     let show = std::env::var("SHOW").ok();
     // SHOW_BELOW=1 lists the messages below suspicious instead (missed phishing).
     let below = std::env::var("SHOW_BELOW").is_ok();
-    let checker = Checker::new(healthguard_registry::builtin().clone());
+    // SCORES=<path> weighs with another scores.toml (tuning without a rebuild).
+    let checker = match std::env::var("SCORES") {
+        Ok(path) => Checker::with_data(
+            healthguard_registry::builtin().clone(),
+            healthguard_core::Catalogue::parse(&std::fs::read_to_string(path).expect("SCORES file"))
+                .expect("SCORES parses"),
+            healthguard_core::Lexicon::builtin(),
+        ),
+        Err(_) => Checker::new(healthguard_registry::builtin().clone()),
+    };
     let limits = Limits::default();
     for set in ["phishing_pot", "spamassassin/ham", "spamassassin/spam"] {
         let mut list = Vec::new();

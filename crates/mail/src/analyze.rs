@@ -293,6 +293,11 @@ pub fn analyze(checker: &Checker, mail: &ParsedMail, auth: &AuthOutcome) -> Anal
         s.push(f);
     }
     let from_domain = from.domain();
+    if let Some(f) = generic::malformed_from_address(&from) {
+        s.push(f);
+    } else if let Some(f) = generic::sender_on_free_hosting(from_domain.as_deref()) {
+        s.push(f);
+    }
     let from_owner = from_domain.as_deref().and_then(|d| owner_of(checker, d));
     let mut sender_claim: Option<String> = None;
     if let Some(name) = from.name.as_deref() {
@@ -426,14 +431,25 @@ pub fn analyze(checker: &Checker, mail: &ParsedMail, auth: &AuthOutcome) -> Anal
     // body without quoted lines (long newsletters and quoted threads mention every word
     // sometime). Links are taken from the whole text.
     let (window, rest) = lure_window(&text);
+    if let Some(f) = subject_lure(checker, &mail.subject) {
+        s.push(f);
+    }
     checker.add_text(&mut s, &window);
     let folded = healthguard_core::fold::fold(&window);
     for (code, phrase) in generic::lures(&window, &folded) {
         let lure = code.trim_start_matches("LURE_").to_ascii_lowercase();
         s.push(Finding::new(&code, phrase).param("lure", lure));
     }
+    let mut web_hosts: Vec<String> = links::extract(&window)
+        .into_iter()
+        .filter(|l| !l.is_email && !l.is_ip)
+        .map(|l| l.host)
+        .collect();
     for link in links::extract(rest) {
         if !link.is_email {
+            if !link.is_ip {
+                web_hosts.push(link.host.clone());
+            }
             checker.add_link(&mut s, link);
         }
     }
@@ -478,7 +494,13 @@ pub fn analyze(checker: &Checker, mail: &ParsedMail, auth: &AuthOutcome) -> Anal
                 }
             }
         }
+        if !link.is_email && !link.is_ip {
+            web_hosts.push(link.host.clone());
+        }
         checker.add_link(&mut s, link);
+    }
+    if let Some(f) = generic::links_off_sender_site(from_domain.as_deref(), &web_hosts) {
+        s.push(f);
     }
     if !phones.is_empty() {
         checker.add_text(&mut s, &phones);
@@ -576,6 +598,30 @@ pub fn analyze(checker: &Checker, mail: &ParsedMail, auth: &AuthOutcome) -> Anal
 /// Most bytes of body text judged for lure phrases.
 const LURE_WINDOW: usize = 6 * 1024;
 
+/// A lure phrase in the subject itself (the bait is put where it is read first; a lure deep
+/// in a newsletter is not). Judged on the first 300 bytes of the subject.
+pub(crate) fn subject_lure(checker: &Checker, subject: &str) -> Option<Finding> {
+    let mut end = subject.len().min(300);
+    while !subject.is_char_boundary(end) {
+        end -= 1;
+    }
+    let subject = subject[..end].trim();
+    if subject.is_empty() {
+        return None;
+    }
+    let folded = healthguard_core::fold::fold(subject);
+    if let Some((code, phrase)) = generic::lures(subject, &folded).into_iter().next() {
+        return Some(Finding::new("LURE_IN_SUBJECT", phrase).param("lure", code));
+    }
+    let mut s = checker.signals(InputKind::Text);
+    checker.add_text(&mut s, subject);
+    let a = checker.conclude(s);
+    a.findings
+        .iter()
+        .find(|f| f.code.starts_with("LURE_"))
+        .map(|f| Finding::new("LURE_IN_SUBJECT", f.evidence.clone()).param("lure", f.code.clone()))
+}
+
 /// The text judged for requests (subject and the first [`LURE_WINDOW`] bytes of the body
 /// without quoted `>` lines) and the rest of the text.
 fn lure_window(text: &str) -> (String, &str) {
@@ -649,5 +695,18 @@ mod tests {
             unwrap_text_redirectors("ąę list-manage.com ść"),
             "ąę list-manage.com ść"
         );
+    }
+
+    #[test]
+    fn lures_in_the_subject_line() {
+        // Written by the project.
+        let checker = Checker::new(healthguard_registry::builtin().clone());
+        let f = subject_lure(&checker, "Your mailbox is full - action required").unwrap();
+        assert_eq!(f.code, "LURE_IN_SUBJECT");
+        assert!(subject_lure(&checker, "Minutes of Tuesday's meeting").is_none());
+        assert!(subject_lure(&checker, "").is_none());
+        // Long subjects are cut on a character boundary.
+        let long = "ż".repeat(400);
+        assert!(subject_lure(&checker, &long).is_none());
     }
 }

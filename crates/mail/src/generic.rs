@@ -18,9 +18,9 @@ fn lines(text: &'static str) -> impl Iterator<Item = &'static str> {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
 }
 
-/// (brand word, domains it sends from).
+/// (brand words, domains it sends from). `_` in the file joins words ("home_depot").
 struct Brand {
-    word: &'static str,
+    word: String,
     domains: Vec<&'static str>,
 }
 
@@ -29,12 +29,12 @@ static BRANDS: LazyLock<(PhraseSet<usize>, Vec<Brand>)> = LazyLock::new(|| {
         .filter_map(|l| {
             let mut it = l.split_whitespace();
             Some(Brand {
-                word: it.next()?,
+                word: it.next()?.replace('_', " "),
                 domains: it.collect(),
             })
         })
         .collect();
-    let set = PhraseSet::new(brands.iter().enumerate().map(|(i, b)| (b.word.to_string(), i)));
+    let set = PhraseSet::new(brands.iter().enumerate().map(|(i, b)| (b.word.clone(), i)));
     (set, brands)
 });
 
@@ -84,7 +84,11 @@ pub(crate) fn brand_impersonation(name: &str, from_domain: Option<&str>) -> Opti
     let brand = &brands[*m.payload];
     let domain = from_domain.unwrap_or_default();
     let site = registrable_domain(domain).unwrap_or_else(|| domain.to_string());
-    if !domain.is_empty() && (squashed(&site).contains(brand.word) || brand.domains.iter().any(|d| same_site(d, &site)))
+    // The brand's own name as the registrable label ("paypal.de"), or a listed domain; a name
+    // with extra words around the brand ("paypal-secure-login.com") is not the brand.
+    let label = site.split('.').next().unwrap_or_default();
+    if !domain.is_empty()
+        && (squashed(label) == squashed(&brand.word) || brand.domains.iter().any(|d| same_site(d, &site)))
     {
         return None;
     }
@@ -116,6 +120,48 @@ pub(crate) fn name_only_mailbox(from: &[Mailbox]) -> Option<Finding> {
     let bare = from.iter().find(|m| m.address.is_none() && m.name.is_some())?;
     let shown: Vec<String> = from.iter().map(Mailbox::display).collect();
     Some(Finding::new("FROM_NAME_WITHOUT_ADDRESS", shown.join(", ")).param("target", bare.display()))
+}
+
+/// A From address on a free-hosting or app-platform parent (`data/lists/free_hosting.txt`):
+/// anyone can send as `anything@<project>.firebaseapp.com`, so the name proves nothing.
+pub(crate) fn sender_on_free_hosting(from_domain: Option<&str>) -> Option<Finding> {
+    let d = from_domain?;
+    (healthguard_domains::classify_host(d) == healthguard_domains::HostKind::FreeHosting)
+        .then(|| Finding::new("SENDER_FREE_HOSTING", d))
+}
+
+/// A From address that no mail system writes: quotes, spaces or `%` in the domain, a domain
+/// without a dot, or letters dressed up as styled Unicode (mathematical bold and the like)
+/// that make a forged address look like a brand's.
+/// A From with a name and no address at all is judged the same way.
+pub(crate) fn malformed_from_address(from: &Mailbox) -> Option<Finding> {
+    let Some(addr) = from.address.as_deref().map(str::trim) else {
+        return from
+            .name
+            .as_deref()
+            .filter(|n| !n.trim().is_empty())
+            .map(|n| Finding::new("FROM_ADDRESS_MALFORMED", n));
+    };
+    let (local, domain) = addr.rsplit_once('@')?;
+    let domain = domain.trim_end_matches(['>', '.']);
+    let styled = |c: char| ('\u{1D400}'..='\u{1D7FF}').contains(&c);
+    let bad = local.is_empty()
+        || domain.is_empty()
+        || domain.contains(['"', '\'', '%', ' ', '\t', '<', ',', ';'])
+        || !domain.contains('.')
+        || addr.chars().any(styled);
+    bad.then(|| Finding::new("FROM_ADDRESS_MALFORMED", addr))
+}
+
+/// Every web link of the message goes to another site than the sender's (only counts beside
+/// a lure, in a composite: mailing-list posts link everywhere too).
+pub(crate) fn links_off_sender_site(from_domain: Option<&str>, hosts: &[String]) -> Option<Finding> {
+    let from = from_domain?;
+    let first = hosts.first()?;
+    hosts
+        .iter()
+        .all(|h| !same_site(h, from))
+        .then(|| Finding::new("LINKS_OFF_SENDER_SITE", first.as_str()).param("target", from))
 }
 
 /// The domain an anchor's text shows, when it differs from where the link goes (any domain;
@@ -164,6 +210,73 @@ mod tests {
         assert!(brand_impersonation("Jan Kowalski", Some("gmail.com")).is_none());
         // A word inside another word is not the brand.
         assert!(brand_impersonation("Applebee Fan Club", Some("example.org")).is_none());
+    }
+
+    #[test]
+    fn retail_delivery_and_crypto_brands() {
+        // Written by the project.
+        assert!(brand_impersonation("Lidl Gewinnspiel", Some("promo-mail.example")).is_some());
+        assert!(brand_impersonation("GLS Paketdienst", Some("track-parcel.example")).is_some());
+        assert!(brand_impersonation("Uniswap Labs", Some("airdrop-claim.example")).is_some());
+        assert!(brand_impersonation("Lidl Plus", Some("mail.lidl.de")).is_none());
+        assert!(brand_impersonation("GLS", Some("gls-group.eu")).is_none());
+        assert!(brand_impersonation("Costco Wholesale", Some("costco.com")).is_none());
+        // Brands of several words.
+        assert!(brand_impersonation("Home Depot Rewards", Some("survey-gift.example")).is_some());
+        assert!(brand_impersonation("The Home Depot", Some("email.homedepot.com")).is_none());
+        assert!(brand_impersonation("Home Office Tips", Some("survey-gift.example")).is_none());
+        // The brand's name with extra words around it is not the brand's domain.
+        assert!(brand_impersonation("Costco Wholesale", Some("costcowholesalecentre.example")).is_some());
+        assert!(brand_impersonation("Netflix", Some("netflix.example")).is_none());
+    }
+
+    #[test]
+    fn senders_on_free_hosting_and_malformed_addresses() {
+        // Written by the project.
+        let f = sender_on_free_hosting(Some("promo-8fb71.firebaseapp.com")).unwrap();
+        assert_eq!(f.code, "SENDER_FREE_HOSTING");
+        assert!(sender_on_free_hosting(Some("mail.clinic.example.pl")).is_none());
+        assert!(sender_on_free_hosting(None).is_none());
+        let mb = |a: &str| Mailbox {
+            name: None,
+            address: Some(a.into()),
+        };
+        for bad in [
+            "\"team@claims-nl.example\"",
+            "x7q@'randomhost.example'",
+            "debts@tollservice258563578",
+            "notice@registry28839%support.example",
+            "team@\u{1D5FC}\u{1D603}-card.example",
+        ] {
+            assert_eq!(
+                malformed_from_address(&mb(bad)).map(|f| f.code),
+                Some("FROM_ADDRESS_MALFORMED".into()),
+                "{bad}"
+            );
+        }
+        let name_only = Mailbox {
+            name: Some("Prize Team".into()),
+            address: None,
+        };
+        assert!(malformed_from_address(&name_only).is_some());
+        for good in ["o'brien@example.com", "jan.kowalski+news@clinic.example.pl", "root"] {
+            assert!(malformed_from_address(&mb(good)).is_none(), "{good}");
+        }
+    }
+
+    #[test]
+    fn links_away_from_the_sender() {
+        // Written by the project.
+        let hosts = |h: &[&str]| h.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let f = links_off_sender_site(Some("shop.example"), &hosts(&["claim-prize.example.net"])).unwrap();
+        assert_eq!(f.code, "LINKS_OFF_SENDER_SITE");
+        assert!(links_off_sender_site(
+            Some("mail.shop.example"),
+            &hosts(&["x.example.net", "www.shop.example"])
+        )
+        .is_none());
+        assert!(links_off_sender_site(Some("shop.example"), &[]).is_none());
+        assert!(links_off_sender_site(None, &hosts(&["x.example.net"])).is_none());
     }
 
     #[test]
@@ -226,6 +339,43 @@ mod tests {
     }
 
     #[test]
+    fn generic_scam_families() {
+        // Written by the project: one short example per family, and ordinary mail.
+        let cases = [
+            (
+                "I am the personal lawyer of a deceased client; you are the next of kin.",
+                "LURE_ADVANCE_FEE",
+            ),
+            (
+                "Claim your tokens before the airdrop ends; connect your wallet.",
+                "LURE_CRYPTO",
+            ),
+            (
+                "I recorded you through your camera while you visited an adult website.",
+                "LURE_SEXTORTION",
+            ),
+            (
+                "Your mailbox is full: 14 incoming messages are on hold.",
+                "LURE_ACCOUNT_NOTICE",
+            ),
+            (
+                "Please find the overdue invoice and the remittance advice.",
+                "LURE_INVOICE",
+            ),
+            ("Delivery failed: confirm your delivery details.", "LURE_DELIVERY"),
+            ("Hot girls in your area want to meet you.", "LURE_DATING"),
+            ("Viagra and Cialis without a prescription.", "LURE_PHARMACY"),
+            ("Your welcome bonus: 200 free spins at our casino.", "LURE_GAMBLING"),
+        ];
+        for (text, code) in cases {
+            let codes: Vec<String> = lures(text, &fold(text)).into_iter().map(|(c, _)| c).collect();
+            assert!(codes.contains(&code.to_string()), "{text}: {codes:?}");
+        }
+        let plain = "The build failed on the new kernel; I attached the log. Lunch on Friday?";
+        assert!(lures(plain, &fold(plain)).is_empty());
+    }
+
+    #[test]
     fn lure_codes_are_in_the_catalogue() {
         let checker = healthguard_core::Checker::new(healthguard_registry::builtin().clone());
         for code in lure_codes().into_iter().chain(
@@ -234,6 +384,10 @@ mod tests {
                 "DISPLAY_NAME_OTHER_DOMAIN",
                 "FROM_NAME_WITHOUT_ADDRESS",
                 "LINK_TEXT_OTHER_DOMAIN",
+                "LURE_IN_SUBJECT",
+                "SENDER_FREE_HOSTING",
+                "FROM_ADDRESS_MALFORMED",
+                "LINKS_OFF_SENDER_SITE",
             ]
             .map(String::from),
         ) {
