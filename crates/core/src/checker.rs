@@ -52,6 +52,9 @@ pub struct Checker {
     names: PhraseSet<usize>,
     /// Abbreviations (matched case-sensitively) → institution index.
     abbreviations: HashMap<String, usize>,
+    /// Abbreviations that are ordinary words elsewhere → the languages in which text using
+    /// them claims the institution (its country's).
+    local_abbreviations: HashMap<String, Vec<Lang>>,
     /// E.164 → (institution index, confidence).
     phones: HashMap<String, (usize, Confidence)>,
     /// Reporting numbers of the registry (E.164 or short code), e.g. 8080.
@@ -134,6 +137,7 @@ impl Checker {
         let mut names = Vec::new();
         let mut name_owners: HashMap<String, BTreeSet<usize>> = HashMap::new();
         let mut abbreviations: HashMap<String, BTreeSet<usize>> = HashMap::new();
+        let mut local_abbreviations = HashMap::new();
         let mut phones = HashMap::new();
         let mut senders = HashMap::new();
         let mut reporting_numbers = BTreeSet::new();
@@ -154,6 +158,13 @@ impl Checker {
                 if abbr.chars().count() >= 3 {
                     abbreviations.entry(abbr.clone()).or_default().insert(ix);
                 }
+            }
+            let languages = registry
+                .country(&inst.country)
+                .map(|c| c.languages.clone())
+                .unwrap_or_default();
+            for abbr in &inst.local_abbreviations {
+                local_abbreviations.insert(abbr.clone(), languages.clone());
             }
             for p in &inst.phones {
                 phones.entry(p.e164.clone()).or_insert((ix, p.provenance.confidence));
@@ -223,6 +234,7 @@ impl Checker {
             domains,
             names: PhraseSet::new(names),
             abbreviations,
+            local_abbreviations,
             phones,
             reporting_numbers,
             senders,
@@ -508,6 +520,13 @@ impl Checker {
             .filter(|t| t.len() >= 3 && t.len() <= 12)
         {
             if let Some(&ix) = self.abbreviations.get(token) {
+                if let Some(languages) = self.local_abbreviations.get(token) {
+                    // "CAS" in English text is not the Romanian health insurance house.
+                    let language = crate::lang::detect(text, &[]);
+                    if language.is_some_and(|l| !languages.contains(&l)) {
+                        continue;
+                    }
+                }
                 s.claims.push(Claim {
                     institution: ix,
                     evidence: token.to_string(),

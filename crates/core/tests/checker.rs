@@ -224,3 +224,16 @@ fn premium_rate_numbers_in_english_text() {
     let a = text("WINNER!! As a valued network customer you have been selected to receivea £900 prize reward! To claim call 09061701462. Claim code KL345.");
     assert!(codes(&a).contains(&"PHONE_PREMIUM_RATE"), "{:?}", a);
 }
+
+#[test]
+fn a_local_abbreviation_claims_only_in_the_countrys_language() {
+    // "CAS" is the Romanian health insurance house in Romanian text, an ordinary acronym in
+    // English text.
+    let ro = text("CAS vă informează: cardul de sănătate a expirat, actualizați datele aici");
+    assert_eq!(ro.institution.as_deref(), Some("ro.cnas"), "{:?}", codes(&ro));
+    let en = text("Call now to get your CAS number and the free quote for your home loan today");
+    assert_eq!(en.institution, None, "{:?}", codes(&en));
+    // A name that is not an ordinary word still claims in any language.
+    let en_nfz = text("NFZ: you have a refund waiting, confirm your card number at the link");
+    assert_eq!(en_nfz.institution.as_deref(), Some("pl.nfz"));
+}

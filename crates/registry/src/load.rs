@@ -268,6 +268,16 @@ impl Builder {
                 .push((ctx.path.to_string(), ctx.line(r.span()), r.get_ref().clone()));
         }
 
+        for local in &head.local_abbreviations {
+            if !head.abbreviations.contains(local) {
+                let line = ctx.line(head.id.span());
+                self.problem(
+                    ctx,
+                    line,
+                    format!("local abbreviation {local:?} must also be listed in `abbreviations`"),
+                );
+            }
+        }
         let mut inst = Institution {
             id: id.clone(),
             country,
@@ -275,6 +285,7 @@ impl Builder {
             parent: head.parent.map(|p| p.into_inner()),
             names: head.names,
             abbreviations: head.abbreviations,
+            local_abbreviations: head.local_abbreviations,
             forms: head.forms,
             report_to: head.report_to.into_iter().map(|r| r.into_inner()).collect(),
             domains: vec![],

@@ -344,6 +344,11 @@ pub struct Institution {
     pub names: BTreeMap<Lang, Vec<String>>,
     /// Abbreviations (NFZ, CNAS, CeZ).
     pub abbreviations: Vec<String>,
+    /// Those of [`Institution::abbreviations`] that are ordinary words or acronyms elsewhere
+    /// ("CAS"): in a message's text they claim the institution only when the text is in one
+    /// of the country's languages (or its language cannot be told).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub local_abbreviations: Vec<String>,
     /// Inflected and colloquial forms in any language (NFZ-u, Casei Naționale).
     pub forms: Vec<String>,
     /// Ids of institutions whose reporting channels apply to this one.

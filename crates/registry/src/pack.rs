@@ -114,6 +114,9 @@ pub struct InstitutionSection {
     /// Abbreviations.
     #[serde(default)]
     pub abbreviations: Vec<String>,
+    /// Abbreviations that are ordinary words or acronyms elsewhere.
+    #[serde(default)]
+    pub local_abbreviations: Vec<String>,
     /// Inflected and colloquial forms.
     #[serde(default)]
     pub forms: Vec<String>,

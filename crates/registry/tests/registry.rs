@@ -178,3 +178,22 @@ fn normalizes_phones_and_domains() {
     assert_eq!(normalize_domain("bücher.de").unwrap(), "xn--bcher-kva.de");
     assert!(normalize_domain("gov").is_err());
 }
+
+#[test]
+fn lint_requires_local_abbreviations_to_be_abbreviations() {
+    let p = problems("local_abbreviations = [\"IKS\"]\n");
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].line, 3);
+    assert!(p[0].message.contains("must also be listed in `abbreviations`"), "{p:?}");
+    let ok = load(&[
+        file("registry.toml", ROOT),
+        file("pl/country.toml", COUNTRY),
+        file(
+            "pl/x.toml",
+            &inst("abbreviations = [\"IKS\"]\nlocal_abbreviations = [\"IKS\"]\n"),
+        ),
+    ])
+    .expect("a local abbreviation that is an abbreviation loads");
+    let x = ok.institutions.iter().find(|i| i.id == "pl.x").unwrap();
+    assert_eq!(x.local_abbreviations, ["IKS"]);
+}
