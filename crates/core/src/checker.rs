@@ -14,6 +14,7 @@ use crate::lexicon::Lexicon;
 use crate::links::{self, Link};
 use crate::phones::{self, PhoneHit};
 use crate::phrases::PhraseSet;
+use crate::score::Scorer;
 use healthguard_domains::{classify_host, Assessment, DomainIndex, HostKind, Protected, Technique};
 use healthguard_registry::{Confidence, Institution, Lang, LureKind, Registry};
 use std::collections::{BTreeSet, HashMap};
@@ -46,6 +47,8 @@ pub enum Input<'a> {
 pub struct Checker {
     registry: Registry,
     catalogue: Catalogue,
+    /// The catalogue resolved to code indices, for scoring.
+    scorer: Scorer,
     lexicon: Lexicon,
     domains: DomainIndex,
     /// Folded names and inflected forms → institution index.
@@ -218,6 +221,7 @@ impl Checker {
             .collect();
         let domains = DomainIndex::new(protected, &restricted);
         Checker {
+            scorer: Scorer::new(&catalogue),
             catalogue,
             lexicon,
             domains,
@@ -614,7 +618,7 @@ impl Checker {
 
         let message_language = crate::lang::detect(&s.language_sample, &lure_langs);
         let mut findings = s.findings;
-        let score = self.score(&mut findings, s.kind);
+        let score = self.scorer.score(&mut findings, s.kind);
         let positive = findings.iter().any(|f| f.weight > 0.0);
         let authenticated = s
             .authenticated_as
@@ -883,48 +887,5 @@ impl Checker {
             current = parent;
         }
         out
-    }
-
-    /// Applies catalogue weights, composites and group caps; returns the score.
-    fn score(&self, findings: &mut Vec<Finding>, kind: InputKind) -> f32 {
-        let kind = kind.name();
-        for f in findings.iter_mut() {
-            f.weight = self.catalogue.weight(&f.code, kind).unwrap_or(0.0);
-        }
-        // Repeated codes count once at full weight; repeats add nothing.
-        let codes: BTreeSet<String> = findings.iter().map(|f| f.code.clone()).collect();
-        for c in self.catalogue.composites.iter().filter(|c| c.applies_to(kind)) {
-            let all = c.all.iter().all(|code| codes.contains(code));
-            let any = c.any_of.iter().all(|list| list.iter().any(|code| codes.contains(code)));
-            if all && any {
-                let mut f = Finding::new(&c.code, "");
-                f.weight = self.catalogue.weight(&c.code, kind).unwrap_or(c.weight);
-                if let Some(inst) = findings
-                    .iter()
-                    .find(|f| f.code == "CLAIMS_INSTITUTION")
-                    .and_then(|f| f.institution.clone())
-                {
-                    f.institution = Some(inst);
-                }
-                findings.push(f);
-            }
-        }
-        let mut per_group: HashMap<&str, f32> = HashMap::new();
-        let mut counted: BTreeSet<&str> = BTreeSet::new();
-        for f in findings.iter() {
-            if !counted.insert(f.code.as_str()) {
-                continue;
-            }
-            let group = self
-                .catalogue
-                .entry(&f.code)
-                .map(|e| e.group.as_str())
-                .unwrap_or("other");
-            *per_group.entry(group).or_default() += f.weight;
-        }
-        per_group
-            .iter()
-            .map(|(g, total)| total.min(self.catalogue.group_cap(g)))
-            .sum()
     }
 }
