@@ -15,7 +15,7 @@ use crate::links::{self, Link};
 use crate::phones::{self, PhoneHit};
 use crate::phrases::PhraseSet;
 use crate::score::Scorer;
-use healthguard_domains::{classify_host, Assessment, DomainIndex, HostKind, Protected, Technique};
+use healthguard_domains::{Assessment, DomainIndex, HostKind, Protected, Technique};
 use healthguard_registry::{Confidence, Institution, Lang, LureKind, Registry};
 use std::collections::{BTreeSet, HashMap};
 
@@ -71,6 +71,8 @@ pub struct Checker {
     advisory_senders: HashMap<String, usize>,
     /// (institution index, advisory index) per advisory slot.
     advisories: Vec<(usize, usize)>,
+    /// Per institution index: the institution, its parents and its children.
+    families: Vec<BTreeSet<usize>>,
 }
 
 /// A claim that the message comes from an institution.
@@ -220,7 +222,7 @@ impl Checker {
             .flat_map(|c| c.restricted_suffixes.iter().map(|s| s.suffix.as_str()))
             .collect();
         let domains = DomainIndex::new(protected, &restricted);
-        Checker {
+        let mut checker = Checker {
             scorer: Scorer::new(&catalogue),
             catalogue,
             lexicon,
@@ -235,8 +237,13 @@ impl Checker {
             advisory_domains,
             advisory_senders,
             advisories,
+            families: Vec::new(),
             registry,
-        }
+        };
+        checker.families = (0..checker.registry.institutions.len())
+            .map(|ix| checker.family_of(ix))
+            .collect();
+        checker
     }
 
     /// The registry this checker reads.
@@ -549,7 +556,8 @@ impl Checker {
             }
         }
         let claimed = self.pick_claim(&s.claims);
-        let claimed_family: BTreeSet<usize> = claimed.map(|ix| self.family(ix)).unwrap_or_default();
+        let no_family = BTreeSet::new();
+        let claimed_family = claimed.map_or(&no_family, |ix| self.family(ix));
         if let Some(ix) = claimed {
             let evidence = s
                 .claims
@@ -576,7 +584,7 @@ impl Checker {
             };
             s.findings.push(finding);
         }
-        self.judge_phones(&mut s, claimed, &claimed_family);
+        self.judge_phones(&mut s, claimed, claimed_family);
         if let (Some(number), Some(c)) = (&s.sender_is_number, claimed) {
             let official = phones::parse(number, "PL").is_some_and(|h| {
                 self.phones
@@ -736,7 +744,7 @@ impl Checker {
                 if healthguard_domains::is_mixed_script(&healthguard_domains::to_unicode(&link.host)) {
                     out.push((Finding::new("MIXED_SCRIPT_DOMAIN", shown.clone()), None));
                 }
-                match classify_host(&link.host) {
+                match self.domains.classify_host(&link.host) {
                     HostKind::Shortener => out.push((Finding::new("URL_SHORTENER", shown.clone()), None)),
                     HostKind::FreeHosting => out.push((Finding::new("FREE_HOSTING", shown.clone()), None)),
                     HostKind::IpAddress | HostKind::Ordinary => {}
@@ -863,8 +871,13 @@ impl Checker {
         ranked.first().map(|(ix, _)| *ix)
     }
 
-    /// The institution, its parents, and its children.
-    fn family(&self, ix: usize) -> BTreeSet<usize> {
+    /// The institution, its parents, and its children (built in [`Checker::with_data`]).
+    fn family(&self, ix: usize) -> &BTreeSet<usize> {
+        &self.families[ix]
+    }
+
+    /// Computes [`Checker::family`].
+    fn family_of(&self, ix: usize) -> BTreeSet<usize> {
         let mut out: BTreeSet<usize> = self.lineage(ix).into_iter().collect();
         let ids: Vec<String> = out.iter().map(|&i| self.inst(i).id.clone()).collect();
         for (child, inst) in self.registry.institutions.iter().enumerate() {
