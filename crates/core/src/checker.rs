@@ -17,6 +17,7 @@ use crate::phrases::PhraseSet;
 use crate::score::Scorer;
 use healthguard_domains::{Assessment, DomainIndex, HostKind, Protected, Technique};
 use healthguard_registry::{Confidence, Institution, Lang, LureKind, Registry};
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeSet, HashMap};
 
 /// Longest text analysed; the rest is cut (with an `INPUT_TRUNCATED` finding).
@@ -71,6 +72,10 @@ pub struct Checker {
     advisory_senders: HashMap<String, usize>,
     /// (institution index, advisory index) per advisory slot.
     advisories: Vec<(usize, usize)>,
+    /// Institution id → index (the first institution with that id).
+    ids: FxHashMap<String, usize>,
+    /// Per institution index: the institution and its parents, nearest first.
+    lineages: Vec<Vec<usize>>,
     /// Per institution index: the institution, its parents and its children.
     families: Vec<BTreeSet<usize>>,
 }
@@ -222,6 +227,10 @@ impl Checker {
             .flat_map(|c| c.restricted_suffixes.iter().map(|s| s.suffix.as_str()))
             .collect();
         let domains = DomainIndex::new(protected, &restricted);
+        let mut ids = FxHashMap::default();
+        for (ix, inst) in registry.institutions.iter().enumerate() {
+            ids.entry(inst.id.clone()).or_insert(ix);
+        }
         let mut checker = Checker {
             scorer: Scorer::new(&catalogue),
             catalogue,
@@ -237,9 +246,14 @@ impl Checker {
             advisory_domains,
             advisory_senders,
             advisories,
+            ids,
+            lineages: Vec::new(),
             families: Vec::new(),
             registry,
         };
+        checker.lineages = (0..checker.registry.institutions.len())
+            .map(|ix| checker.lineage_of(ix))
+            .collect();
         checker.families = (0..checker.registry.institutions.len())
             .map(|ix| checker.family_of(ix))
             .collect();
@@ -262,7 +276,7 @@ impl Checker {
     }
 
     fn index_of(&self, id: &str) -> Option<usize> {
-        self.registry.institutions.iter().position(|i| i.id == id)
+        self.ids.get(id).copied()
     }
 
     fn inst(&self, ix: usize) -> &Institution {
@@ -798,7 +812,7 @@ impl Checker {
         channel: Option<healthguard_registry::Channel>,
         lures: &[LureKind],
     ) {
-        for ix in self.lineage(claimed) {
+        for &ix in self.lineage(claimed) {
             let inst = self.inst(ix);
             for policy in &inst.policies {
                 let inherited = ix != claimed;
@@ -878,7 +892,7 @@ impl Checker {
 
     /// Computes [`Checker::family`].
     fn family_of(&self, ix: usize) -> BTreeSet<usize> {
-        let mut out: BTreeSet<usize> = self.lineage(ix).into_iter().collect();
+        let mut out: BTreeSet<usize> = self.lineage(ix).iter().copied().collect();
         let ids: Vec<String> = out.iter().map(|&i| self.inst(i).id.clone()).collect();
         for (child, inst) in self.registry.institutions.iter().enumerate() {
             if inst.parent.as_ref().is_some_and(|p| ids.contains(p)) {
@@ -888,8 +902,13 @@ impl Checker {
         out
     }
 
-    /// The institution and its parents, nearest first.
-    fn lineage(&self, ix: usize) -> Vec<usize> {
+    /// The institution and its parents, nearest first (built in [`Checker::with_data`]).
+    fn lineage(&self, ix: usize) -> &[usize] {
+        &self.lineages[ix]
+    }
+
+    /// Computes [`Checker::lineage`].
+    fn lineage_of(&self, ix: usize) -> Vec<usize> {
         let mut out = vec![ix];
         let mut current = ix;
         while let Some(parent) = self.inst(current).parent.as_ref().and_then(|p| self.index_of(p)) {
