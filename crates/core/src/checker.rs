@@ -14,8 +14,10 @@ use crate::lexicon::Lexicon;
 use crate::links::{self, Link};
 use crate::phones::{self, PhoneHit};
 use crate::phrases::PhraseSet;
-use healthguard_domains::{classify_host, Assessment, DomainIndex, HostKind, Protected, Technique};
+use crate::score::Scorer;
+use healthguard_domains::{Assessment, DomainIndex, HostKind, Protected, Technique};
 use healthguard_registry::{Confidence, Institution, Lang, LureKind, Registry};
+use rustc_hash::FxHashMap;
 use std::collections::{BTreeSet, HashMap};
 
 /// Longest text analysed; the rest is cut (with an `INPUT_TRUNCATED` finding).
@@ -46,6 +48,8 @@ pub enum Input<'a> {
 pub struct Checker {
     registry: Registry,
     catalogue: Catalogue,
+    /// The catalogue resolved to code indices, for scoring.
+    scorer: Scorer,
     lexicon: Lexicon,
     domains: DomainIndex,
     /// Folded names and inflected forms → institution index.
@@ -71,6 +75,12 @@ pub struct Checker {
     advisory_senders: HashMap<String, usize>,
     /// (institution index, advisory index) per advisory slot.
     advisories: Vec<(usize, usize)>,
+    /// Institution id → index (the first institution with that id).
+    ids: FxHashMap<String, usize>,
+    /// Per institution index: the institution and its parents, nearest first.
+    lineages: Vec<Vec<usize>>,
+    /// Per institution index: the institution, its parents and its children.
+    families: Vec<BTreeSet<usize>>,
 }
 
 /// A claim that the message comes from an institution.
@@ -228,7 +238,12 @@ impl Checker {
             .flat_map(|c| c.restricted_suffixes.iter().map(|s| s.suffix.as_str()))
             .collect();
         let domains = DomainIndex::new(protected, &restricted);
-        Checker {
+        let mut ids = FxHashMap::default();
+        for (ix, inst) in registry.institutions.iter().enumerate() {
+            ids.entry(inst.id.clone()).or_insert(ix);
+        }
+        let mut checker = Checker {
+            scorer: Scorer::new(&catalogue),
             catalogue,
             lexicon,
             domains,
@@ -243,8 +258,18 @@ impl Checker {
             advisory_domains,
             advisory_senders,
             advisories,
+            ids,
+            lineages: Vec::new(),
+            families: Vec::new(),
             registry,
-        }
+        };
+        checker.lineages = (0..checker.registry.institutions.len())
+            .map(|ix| checker.lineage_of(ix))
+            .collect();
+        checker.families = (0..checker.registry.institutions.len())
+            .map(|ix| checker.family_of(ix))
+            .collect();
+        checker
     }
 
     /// The registry this checker reads.
@@ -263,7 +288,7 @@ impl Checker {
     }
 
     fn index_of(&self, id: &str) -> Option<usize> {
-        self.registry.institutions.iter().position(|i| i.id == id)
+        self.ids.get(id).copied()
     }
 
     fn inst(&self, ix: usize) -> &Institution {
@@ -564,7 +589,8 @@ impl Checker {
             }
         }
         let claimed = self.pick_claim(&s.claims);
-        let claimed_family: BTreeSet<usize> = claimed.map(|ix| self.family(ix)).unwrap_or_default();
+        let no_family = BTreeSet::new();
+        let claimed_family = claimed.map_or(&no_family, |ix| self.family(ix));
         if let Some(ix) = claimed {
             let evidence = s
                 .claims
@@ -591,7 +617,7 @@ impl Checker {
             };
             s.findings.push(finding);
         }
-        self.judge_phones(&mut s, claimed, &claimed_family);
+        self.judge_phones(&mut s, claimed, claimed_family);
         if let (Some(number), Some(c)) = (&s.sender_is_number, claimed) {
             let official = phones::parse(number, "PL").is_some_and(|h| {
                 self.phones
@@ -633,7 +659,7 @@ impl Checker {
 
         let message_language = crate::lang::detect(&s.language_sample, &lure_langs);
         let mut findings = s.findings;
-        let score = self.score(&mut findings, s.kind);
+        let score = self.scorer.score(&mut findings, s.kind);
         let positive = findings.iter().any(|f| f.weight > 0.0);
         let authenticated = s
             .authenticated_as
@@ -751,7 +777,7 @@ impl Checker {
                 if healthguard_domains::is_mixed_script(&healthguard_domains::to_unicode(&link.host)) {
                     out.push((Finding::new("MIXED_SCRIPT_DOMAIN", shown.clone()), None));
                 }
-                match classify_host(&link.host) {
+                match self.domains.classify_host(&link.host) {
                     HostKind::Shortener => out.push((Finding::new("URL_SHORTENER", shown.clone()), None)),
                     HostKind::FreeHosting => out.push((Finding::new("FREE_HOSTING", shown.clone()), None)),
                     HostKind::IpAddress | HostKind::Ordinary => {}
@@ -805,7 +831,7 @@ impl Checker {
         channel: Option<healthguard_registry::Channel>,
         lures: &[LureKind],
     ) {
-        for ix in self.lineage(claimed) {
+        for &ix in self.lineage(claimed) {
             let inst = self.inst(ix);
             for policy in &inst.policies {
                 let inherited = ix != claimed;
@@ -878,9 +904,14 @@ impl Checker {
         ranked.first().map(|(ix, _)| *ix)
     }
 
-    /// The institution, its parents, and its children.
-    fn family(&self, ix: usize) -> BTreeSet<usize> {
-        let mut out: BTreeSet<usize> = self.lineage(ix).into_iter().collect();
+    /// The institution, its parents, and its children (built in [`Checker::with_data`]).
+    fn family(&self, ix: usize) -> &BTreeSet<usize> {
+        &self.families[ix]
+    }
+
+    /// Computes [`Checker::family`].
+    fn family_of(&self, ix: usize) -> BTreeSet<usize> {
+        let mut out: BTreeSet<usize> = self.lineage(ix).iter().copied().collect();
         let ids: Vec<String> = out.iter().map(|&i| self.inst(i).id.clone()).collect();
         for (child, inst) in self.registry.institutions.iter().enumerate() {
             if inst.parent.as_ref().is_some_and(|p| ids.contains(p)) {
@@ -890,8 +921,13 @@ impl Checker {
         out
     }
 
-    /// The institution and its parents, nearest first.
-    fn lineage(&self, ix: usize) -> Vec<usize> {
+    /// The institution and its parents, nearest first (built in [`Checker::with_data`]).
+    fn lineage(&self, ix: usize) -> &[usize] {
+        &self.lineages[ix]
+    }
+
+    /// Computes [`Checker::lineage`].
+    fn lineage_of(&self, ix: usize) -> Vec<usize> {
         let mut out = vec![ix];
         let mut current = ix;
         while let Some(parent) = self.inst(current).parent.as_ref().and_then(|p| self.index_of(p)) {
@@ -902,48 +938,5 @@ impl Checker {
             current = parent;
         }
         out
-    }
-
-    /// Applies catalogue weights, composites and group caps; returns the score.
-    fn score(&self, findings: &mut Vec<Finding>, kind: InputKind) -> f32 {
-        let kind = kind.name();
-        for f in findings.iter_mut() {
-            f.weight = self.catalogue.weight(&f.code, kind).unwrap_or(0.0);
-        }
-        // Repeated codes count once at full weight; repeats add nothing.
-        let codes: BTreeSet<String> = findings.iter().map(|f| f.code.clone()).collect();
-        for c in self.catalogue.composites.iter().filter(|c| c.applies_to(kind)) {
-            let all = c.all.iter().all(|code| codes.contains(code));
-            let any = c.any_of.iter().all(|list| list.iter().any(|code| codes.contains(code)));
-            if all && any {
-                let mut f = Finding::new(&c.code, "");
-                f.weight = self.catalogue.weight(&c.code, kind).unwrap_or(c.weight);
-                if let Some(inst) = findings
-                    .iter()
-                    .find(|f| f.code == "CLAIMS_INSTITUTION")
-                    .and_then(|f| f.institution.clone())
-                {
-                    f.institution = Some(inst);
-                }
-                findings.push(f);
-            }
-        }
-        let mut per_group: HashMap<&str, f32> = HashMap::new();
-        let mut counted: BTreeSet<&str> = BTreeSet::new();
-        for f in findings.iter() {
-            if !counted.insert(f.code.as_str()) {
-                continue;
-            }
-            let group = self
-                .catalogue
-                .entry(&f.code)
-                .map(|e| e.group.as_str())
-                .unwrap_or("other");
-            *per_group.entry(group).or_default() += f.weight;
-        }
-        per_group
-            .iter()
-            .map(|(g, total)| total.min(self.catalogue.group_cap(g)))
-            .sum()
     }
 }

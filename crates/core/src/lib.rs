@@ -29,6 +29,7 @@ pub mod links;
 pub mod phones;
 mod phrases;
 mod report;
+mod score;
 mod sms;
 
 pub use analysis::{Analysis, Finding, InputKind, Verdict};
