@@ -366,7 +366,10 @@ mod tests {
             ("Hot girls in your area want to meet you.", "LURE_DATING"),
             ("Viagra and Cialis without a prescription.", "LURE_PHARMACY"),
             ("Your welcome bonus: 200 free spins at our casino.", "LURE_GAMBLING"),
-            ("Your balance of 0.74 BTC is ready: withdraw your funds today.", "LURE_REFUND"),
+            (
+                "Your balance of 0.74 BTC is ready: withdraw your funds today.",
+                "LURE_REFUND",
+            ),
             ("Transfers to your card from 3000 EUR per day.", "LURE_REFUND"),
         ];
         for (text, code) in cases {
