@@ -117,6 +117,26 @@ impl AuthOutcome {
         }
     }
 
+    /// How `from` is aligned when DMARC gives no answer: a passing DKIM signature of the same
+    /// organisational domain, else an SPF pass for it (relaxed alignment).
+    pub(crate) fn aligned_without_dmarc(&self, from: &str) -> Option<&'static str> {
+        if self.dkim_domains.iter().any(|d| aligned(d, from)) {
+            Some("dkim")
+        } else if self.spf == AuthResult::Pass && self.spf_domain.as_deref().is_some_and(|d| aligned(d, from)) {
+            Some("spf")
+        } else {
+            None
+        }
+    }
+
+    /// Records that `from` is aligned, and by which method, when `by` says so.
+    pub(crate) fn set_alignment(&mut self, from: String, by: Option<&str>) {
+        if let Some(by) = by {
+            self.aligned_domain = Some(from);
+            self.aligned_by = Some(by.to_string());
+        }
+    }
+
     /// A short line for evidence: `spf=pass dkim=pass dmarc=pass`.
     pub fn summary(&self) -> String {
         if self.method == AuthMethod::None {

@@ -9,7 +9,7 @@
 //! `arc=pass`) and its domain is in your list of trusted ARC sealers, the results it
 //! recorded in its `ARC-Authentication-Results` may stand in for the broken ones.
 
-use crate::auth::{aligned, from_domain, AuthMethod, AuthOutcome, AuthResult};
+use crate::auth::{from_domain, AuthMethod, AuthOutcome, AuthResult};
 use crate::parse::ParsedMail;
 
 /// One method's result from an `Authentication-Results` header.
@@ -207,17 +207,10 @@ pub(crate) fn apply(out: &mut AuthOutcome, results: &AuthResults) {
     let Some(from) = out.from_domain.clone() else { return };
     let aligned_by = if out.dmarc != AuthResult::None {
         (out.dmarc == AuthResult::Pass && dmarc_from.as_deref().is_none_or(|d| d == from)).then_some("dmarc")
-    } else if out.dkim_domains.iter().any(|d| aligned(d, &from)) {
-        Some("dkim")
-    } else if out.spf == AuthResult::Pass && out.spf_domain.as_deref().is_some_and(|d| aligned(d, &from)) {
-        Some("spf")
     } else {
-        None
+        out.aligned_without_dmarc(&from)
     };
-    if let Some(by) = aligned_by {
-        out.aligned_domain = Some(from);
-        out.aligned_by = Some(by.to_string());
-    }
+    out.set_alignment(from, aligned_by);
 }
 
 /// Whether `domain` is one of `trusted` or under one.

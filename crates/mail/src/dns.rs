@@ -24,7 +24,7 @@
 //! of the network. One approximation: an existence test (SPF `exists:`, DMARC's check for
 //! a non-existent subdomain) finds every name.
 
-use crate::auth::{aligned, from_domain, AuthMethod, AuthOutcome, AuthResult, Envelope};
+use crate::auth::{from_domain, AuthMethod, AuthOutcome, AuthResult, Envelope};
 use crate::parse::ParsedMail;
 use mail_auth::common::parse::TxtRecordParser;
 use mail_auth::common::verify::DomainKey;
@@ -676,17 +676,10 @@ where
             Some("dmarc")
         } else if dmarc.dmarc_record().is_some() {
             None
-        } else if out.dkim_domains.iter().any(|d| aligned(d, &from)) {
-            Some("dkim")
-        } else if out.spf == AuthResult::Pass && out.spf_domain.as_deref().is_some_and(|d| aligned(d, &from)) {
-            Some("spf")
         } else {
-            None
+            out.aligned_without_dmarc(&from)
         };
-        if let Some(by) = by {
-            out.aligned_domain = Some(from);
-            out.aligned_by = Some(by.to_string());
-        }
+        out.set_alignment(from, by);
     }
     out
 }
