@@ -298,6 +298,19 @@ pub fn analyze(checker: &Checker, mail: &ParsedMail, auth: &AuthOutcome) -> Anal
     } else if let Some(f) = generic::sender_on_free_hosting(from_domain.as_deref()) {
         s.push(f);
     }
+    if let Some(f) = generic::brand_domain_unsigned(from_domain.as_deref(), &mail.dkim_domains) {
+        s.push(f);
+    }
+    let name = from.name.as_deref().unwrap_or_default();
+    let name_findings = [
+        generic::organisation_on_freemail(name, from_domain.as_deref()),
+        generic::display_name_reference_number(name),
+        generic::styled_letters(&mail.subject, name),
+        generic::subject_random_token(&mail.subject),
+    ];
+    for f in name_findings.into_iter().flatten() {
+        s.push(f);
+    }
     let from_owner = from_domain.as_deref().and_then(|d| owner_of(checker, d));
     let mut sender_claim: Option<String> = None;
     if let Some(name) = from.name.as_deref() {
@@ -439,6 +452,12 @@ pub fn analyze(checker: &Checker, mail: &ParsedMail, auth: &AuthOutcome) -> Anal
     for (code, phrase) in generic::lures(&window, &folded) {
         let lure = code.trim_start_matches("LURE_").to_ascii_lowercase();
         s.push(Finding::new(&code, phrase).param("lure", lure));
+    }
+    let lockable = |a: &crate::Attachment| !matches!(a.effective_class(), Class::Image | Class::Media);
+    if mail.attachments.iter().any(lockable) {
+        if let Some(given) = generic::password_given(&window, &folded) {
+            s.push(Finding::new("ATTACHMENT_PASSWORD_GIVEN", given));
+        }
     }
     let mut web_hosts: Vec<String> = links::extract(&window)
         .into_iter()

@@ -10,6 +10,7 @@ use healthguard_core::fold::{fold, Folded};
 use healthguard_core::links::{self, Link};
 use healthguard_core::{Finding, PhraseSet};
 use healthguard_domains::registrable_domain;
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 fn lines(text: &'static str) -> impl Iterator<Item = &'static str> {
@@ -46,6 +47,39 @@ static LURES: LazyLock<PhraseSet<String>> = LazyLock::new(|| {
             format!("LURE_{}", kind.trim().to_ascii_uppercase()),
         ))
     }))
+});
+
+static ORG_WORDS: LazyLock<PhraseSet<()>> =
+    LazyLock::new(|| PhraseSet::new(lines(include_str!("../data/org_words.txt")).map(|l| (l.to_string(), ()))));
+
+/// Each brand's sending domains by registrable domain: brand indexes per domain.
+static BRAND_DOMAINS: LazyLock<HashMap<&'static str, Vec<usize>>> = LazyLock::new(|| {
+    let mut map: HashMap<&'static str, Vec<usize>> = HashMap::new();
+    for (i, b) in BRANDS.1.iter().enumerate() {
+        for d in &b.domains {
+            map.entry(*d).or_default().push(i);
+        }
+    }
+    map
+});
+
+/// Words for "password" (folded), after which a message may give one.
+static PASSWORD_WORDS: LazyLock<PhraseSet<()>> = LazyLock::new(|| {
+    PhraseSet::new(
+        [
+            "password",
+            "passwort",
+            "kennwort",
+            "haslo",
+            "parola",
+            "mot de passe",
+            "contrasena",
+            "senha",
+            "wachtwoord",
+            "pwd",
+        ]
+        .map(|w| (w.to_string(), ())),
+    )
 });
 
 /// Every finding code `data/lures.txt` can emit (for the catalogue test).
@@ -153,6 +187,131 @@ pub(crate) fn malformed_from_address(from: &Mailbox) -> Option<Finding> {
     bad.then(|| Finding::new("FROM_ADDRESS_MALFORMED", addr))
 }
 
+/// A From address on a brand's own domain (`data/brands.txt`, free mail left out) without a
+/// DKIM signature of that brand. Large senders sign all their mail (Gmail's and Yahoo's rules
+/// for bulk senders require it since 2024), so an unsigned message is most likely forged.
+/// The signature is not verified here: its absence is the evidence.
+pub(crate) fn brand_domain_unsigned(from_domain: Option<&str>, dkim_domains: &[String]) -> Option<Finding> {
+    let from = from_domain?;
+    let site = registrable_domain(from)?;
+    let brands = BRAND_DOMAINS.get(site.as_str())?;
+    if crate::lists::is_freemail(&site) {
+        return None;
+    }
+    let signed = dkim_domains.iter().any(|d| {
+        let d_site = registrable_domain(d).unwrap_or_else(|| d.clone());
+        d_site == site
+            || BRAND_DOMAINS
+                .get(d_site.as_str())
+                .is_some_and(|of| of.iter().any(|b| brands.contains(b)))
+    });
+    (!signed).then(|| {
+        let signers = if dkim_domains.is_empty() {
+            "none".to_string()
+        } else {
+            dkim_domains.join(", ")
+        };
+        Finding::new("BRAND_DOMAIN_UNSIGNED", from).param("target", signers)
+    })
+}
+
+/// A display name that reads as an organisation ("Customer Service", "[Bank] Notice") on a
+/// free-mail address: banks, shops and authorities do not write from free mailboxes.
+pub(crate) fn organisation_on_freemail(name: &str, from_domain: Option<&str>) -> Option<Finding> {
+    let domain = from_domain?;
+    if !crate::lists::is_freemail(domain) {
+        return None;
+    }
+    let bracketed = name.contains('[') && name.contains(']');
+    (bracketed || ORG_WORDS.find(&fold(name)).next().is_some())
+        .then(|| Finding::new("ORGANISATION_ON_FREEMAIL", format!("{name} <{domain}>")))
+}
+
+/// A reference number of six digits or more in the display name ("Protocolo: 78213839"):
+/// official-looking decoration; people and companies name themselves without one.
+pub(crate) fn display_name_reference_number(name: &str) -> Option<Finding> {
+    let mut run = 0;
+    for c in name.chars() {
+        run = if c.is_ascii_digit() { run + 1 } else { 0 };
+        if run >= 6 {
+            return Some(Finding::new("DISPLAY_NAME_REFERENCE_NUMBER", name));
+        }
+    }
+    None
+}
+
+/// Whether a character is a letter dressed up as styled Unicode: mathematical alphanumerics
+/// (𝐁𝐨𝐥𝐝, 𝘪𝘵𝘢𝘭𝘪𝘤), full-width Latin, small capitals, circled or squared letters.
+fn is_styled_letter(c: char) -> bool {
+    matches!(c,
+        '\u{1D400}'..='\u{1D7FF}'          // mathematical alphanumeric symbols
+        | '\u{FF21}'..='\u{FF3A}' | '\u{FF41}'..='\u{FF5A}' // full-width Latin
+        | '\u{1D00}'..='\u{1D22}'          // small capitals (phonetic extensions)
+        | '\u{0299}' | '\u{0262}' | '\u{029C}' | '\u{026A}' | '\u{029F}' | '\u{0274}' | '\u{0280}' | '\u{028F}'
+        | '\u{A730}' | '\u{A731}'
+        | '\u{24B6}'..='\u{24E9}'          // circled letters
+        | '\u{1F130}'..='\u{1F189}') // squared letters
+}
+
+/// Three or more styled-Unicode letters in the subject or the sender's name: a way around
+/// word filters (and a look of urgency) that no ordinary sender needs.
+pub(crate) fn styled_letters(subject: &str, name: &str) -> Option<Finding> {
+    [subject, name]
+        .into_iter()
+        .find(|t| t.chars().filter(|&c| is_styled_letter(c)).nth(2).is_some())
+        .map(|t| Finding::new("STYLED_LETTERS", t))
+}
+
+/// A machine-made random token in the subject ("wpsPADwQak6ANPRYv", "egeZ2Fb4pfL"): bulk
+/// senders add one so that every copy differs and checksum filters miss them. Product names
+/// and identifiers ("Mark2CurSeen", "iPhone15Pro") are capitalised words and pass.
+pub(crate) fn subject_random_token(subject: &str) -> Option<Finding> {
+    subject
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .find(|t| looks_random(t))
+        .map(|t| Finding::new("SUBJECT_RANDOM_TOKEN", t))
+}
+
+/// At least 8 ASCII letters and digits of both cases and a digit, in 5 or more runs, with two
+/// or more irregular runs: a capital run not followed by 2+ small letters, or a single small
+/// letter.
+fn looks_random(token: &str) -> bool {
+    let b = token.as_bytes();
+    if b.len() < 8
+        || !b.iter().any(u8::is_ascii_lowercase)
+        || !b.iter().any(u8::is_ascii_uppercase)
+        || !b.iter().any(u8::is_ascii_digit)
+    {
+        return false;
+    }
+    // Runs of one character class: (class, length), class 0 = lower, 1 = upper, 2 = digit.
+    let class = |c: &u8| match c {
+        b'a'..=b'z' => 0u8,
+        b'A'..=b'Z' => 1,
+        _ => 2,
+    };
+    let mut runs: Vec<(u8, usize)> = Vec::new();
+    for c in b {
+        match runs.last_mut() {
+            Some((k, n)) if *k == class(c) => *n += 1,
+            _ => runs.push((class(c), 1)),
+        }
+    }
+    if runs.len() < 5 {
+        return false;
+    }
+    let irregular = runs
+        .iter()
+        .enumerate()
+        .filter(|(i, (k, n))| match k {
+            0 => *n == 1,
+            1 => !matches!(runs.get(i + 1), Some((0, m)) if *m >= 2),
+            _ => false,
+        })
+        .count();
+    irregular >= 2
+}
+
 /// Every web link of the message goes to another site than the sender's (only counts beside
 /// a lure, in a composite: mailing-list posts link everywhere too).
 pub(crate) fn links_off_sender_site(from_domain: Option<&str>, hosts: &[String]) -> Option<Finding> {
@@ -180,6 +339,44 @@ pub(crate) fn link_text_other_domain(
         return None;
     }
     Some((shown.host, target.host.clone()))
+}
+
+/// A password given in the text ("Senha PDF: 123", "password: 8841", "hasło do pliku = x1"):
+/// returns the words from "password" to the end of the value. Beside an attachment it is the
+/// key to a locked file, which no scanner can open: malware arrives that way.
+pub(crate) fn password_given(text: &str, folded: &Folded) -> Option<String> {
+    for m in PASSWORD_WORDS.find(folded) {
+        let start = folded.origin_of(m.start, text.len());
+        let end = folded.origin_of(m.end, text.len());
+        let Some(after) = text.get(end..) else {
+            continue;
+        };
+        // A separator within a few words ("Senha de acesso: 123"), then the value.
+        let Some(sep) = after
+            .char_indices()
+            .take(24)
+            .find(|(_, c)| matches!(c, ':' | '='))
+            .map(|(i, _)| i)
+        else {
+            continue;
+        };
+        if after[..sep].contains(['\n', '.', '!', '?']) {
+            continue;
+        }
+        let rest = &after[sep + 1..];
+        let value_at = sep + 1 + (rest.len() - rest.trim_start().len());
+        let value_len: usize = after[value_at..]
+            .chars()
+            .take_while(|c| !c.is_whitespace())
+            .take(32)
+            .map(char::len_utf8)
+            .sum();
+        let value = after[value_at..value_at + value_len].trim_end_matches(['.', ',', ';', ')']);
+        if (2..=24).contains(&value.chars().count()) && value.chars().any(char::is_alphanumeric) {
+            return text.get(start..end + value_at + value.len()).map(str::to_string);
+        }
+    }
+    None
 }
 
 /// Lure phrases of `data/lures.txt` in folded text: (finding code, phrase as written).
@@ -381,6 +578,90 @@ mod tests {
     }
 
     #[test]
+    fn brand_domains_without_the_brands_signature() {
+        // Written by the project.
+        let dkim = |d: &[&str]| d.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let f = brand_domain_unsigned(Some("bradesco.com.br"), &dkim(&["noranswer.example"])).unwrap();
+        assert_eq!(f.code, "BRAND_DOMAIN_UNSIGNED");
+        assert!(brand_domain_unsigned(Some("news.paypal.com"), &[]).is_some());
+        // Signed by the brand itself, or by another domain of the same brand.
+        assert!(brand_domain_unsigned(Some("bradesco.com.br"), &dkim(&["bradesco.com.br"])).is_none());
+        assert!(brand_domain_unsigned(Some("mail.paypal.com"), &dkim(&["paypal.com"])).is_none());
+        assert!(brand_domain_unsigned(Some("mercadolivre.com.br"), &dkim(&["mercadolibre.com"])).is_none());
+        // Not a brand's domain, or a free mailbox (a person's mail).
+        assert!(brand_domain_unsigned(Some("clinic.example.pl"), &[]).is_none());
+        assert!(brand_domain_unsigned(Some("gmail.com"), &[]).is_none());
+        assert!(brand_domain_unsigned(None, &[]).is_none());
+    }
+
+    #[test]
+    fn sender_names_that_dress_up() {
+        // Written by the project.
+        let f = organisation_on_freemail("Customer Service Team", Some("gmail.com")).unwrap();
+        assert_eq!(f.code, "ORGANISATION_ON_FREEMAIL");
+        assert!(organisation_on_freemail("[BB Cartões] Comunicado", Some("gmail.com")).is_some());
+        assert!(organisation_on_freemail("Obsługa klienta", Some("wp.pl")).is_some());
+        assert!(organisation_on_freemail("Jan Kowalski", Some("gmail.com")).is_none());
+        assert!(organisation_on_freemail("Customer Service", Some("shop.example")).is_none());
+
+        assert!(display_name_reference_number("Valores a Receber - Protocolo: 782138398640256").is_some());
+        assert!(display_name_reference_number("Room 101 Helpdesk").is_none());
+
+        let bold = "\u{1D40E}\u{1D429}\u{1D41E}\u{1D427} \u{1D40D}\u{1D428}\u{1D430}!";
+        assert_eq!(styled_letters(bold, "Shop").unwrap().code, "STYLED_LETTERS");
+        assert!(styled_letters("Your order", "\u{1D18}\u{1D00}\u{028F}\u{1D0D}\u{1D07}\u{0274}\u{1D1B}").is_some());
+        assert!(styled_letters("Ünïcödé façade, 2×3 = 6 ✓", "Zoë").is_none());
+    }
+
+    #[test]
+    fn random_tokens_in_subjects() {
+        // Written by the project.
+        for random in [
+            "Notice - wpsPADwQak6ANPRYv",
+            "egeZ2Fb4pfL",
+            "offer 7099ocYT9-261UccU3485gGCz0",
+        ] {
+            assert_eq!(
+                subject_random_token(random).map(|f| f.code),
+                Some("SUBJECT_RANDOM_TOKEN".into()),
+                "{random}"
+            );
+        }
+        for word in [
+            "Re: Working My_Mark2CurSeen",
+            "iPhone15Pro in stock",
+            "Invoice INV20240117",
+            "MIT OpenCourseWare",
+            "Order 12345678",
+            "Ticket ABC12345",
+        ] {
+            assert!(subject_random_token(word).is_none(), "{word}");
+        }
+    }
+
+    #[test]
+    fn passwords_given_in_the_text() {
+        // Written by the project.
+        for (text, want) in [
+            (
+                "Veja o arquivo em anexo. Senha PDF: 123 Protocolo: 4728",
+                "Senha PDF: 123",
+            ),
+            ("The invoice is attached (password: Inv2024).", "password: Inv2024"),
+            ("Hasło do pliku = x7k2", "Hasło do pliku = x7k2"),
+        ] {
+            assert_eq!(password_given(text, &fold(text)).as_deref(), Some(want), "{text}");
+        }
+        for text in [
+            "Never share your password. Questions: call us.",
+            "Change your password at any time",
+            "password:",
+        ] {
+            assert!(password_given(text, &fold(text)).is_none(), "{text}");
+        }
+    }
+
+    #[test]
     fn lure_codes_are_in_the_catalogue() {
         let checker = healthguard_core::Checker::new(healthguard_registry::builtin().clone());
         for code in lure_codes().into_iter().chain(
@@ -393,6 +674,12 @@ mod tests {
                 "SENDER_FREE_HOSTING",
                 "FROM_ADDRESS_MALFORMED",
                 "LINKS_OFF_SENDER_SITE",
+                "BRAND_DOMAIN_UNSIGNED",
+                "ORGANISATION_ON_FREEMAIL",
+                "DISPLAY_NAME_REFERENCE_NUMBER",
+                "STYLED_LETTERS",
+                "SUBJECT_RANDOM_TOKEN",
+                "ATTACHMENT_PASSWORD_GIVEN",
             ]
             .map(String::from),
         ) {

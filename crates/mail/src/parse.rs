@@ -100,6 +100,9 @@ pub struct ParsedMail {
     pub received: Vec<Hop>,
     /// Authentication headers kept raw, topmost first.
     pub auth_headers: Vec<RawHeader>,
+    /// The `d=` domains of `DKIM-Signature` headers, lower case, as claimed (not verified:
+    /// a missing one is evidence, a present one proves nothing until checked).
+    pub dkim_domains: Vec<String>,
     /// What the reader sees: the HTML body as text when there is one, else the plain text;
     /// attached messages follow their subject.
     pub text: String,
@@ -261,6 +264,14 @@ fn read_headers(m: &Message, out: &mut ParsedMail) {
         });
     }
     for h in m.headers() {
+        if h.name == HeaderName::DkimSignature && out.dkim_domains.len() < 20 {
+            if let Some(d) = dkim_domain(&m.raw_message, h.offset_start as usize..h.offset_end as usize) {
+                if !out.dkim_domains.contains(&d) {
+                    out.dkim_domains.push(d);
+                }
+            }
+            continue;
+        }
         let keep = matches!(
             h.name,
             HeaderName::AuthenticationResults | HeaderName::ArcSeal | HeaderName::ArcAuthenticationResults
@@ -289,6 +300,20 @@ fn read_headers(m: &Message, out: &mut ParsedMail) {
             detail: "no valid From address".into(),
         });
     }
+}
+
+/// The `d=` tag of a raw `DKIM-Signature` value.
+fn dkim_domain(raw: &[u8], range: std::ops::Range<usize>) -> Option<String> {
+    let value = String::from_utf8_lossy(raw.get(range)?);
+    value.split(';').find_map(|tag| {
+        let (name, v) = tag.split_once('=')?;
+        (name.trim() == "d").then(|| {
+            v.chars()
+                .filter(|c| !c.is_whitespace())
+                .collect::<String>()
+                .to_ascii_lowercase()
+        })
+    })
 }
 
 struct Walk<'l> {
