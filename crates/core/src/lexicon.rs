@@ -42,6 +42,36 @@ pub struct LureHit {
     pub end: usize,
 }
 
+/// Folded words that negate a request after them ("don't" folds to "don t").
+const NEGATIONS: [&str; 9] = ["not", "never", "t", "nie", "nigdy", "nu", "niciodata", "не", "ніколи"];
+
+/// Lures that ask the reader to do or give something: "do not" before them turns them into
+/// advice. (Not news of a failed delivery or a threat: "could not be delivered" is the lure.)
+fn is_request(kind: LureKind) -> bool {
+    use LureKind::*;
+    matches!(
+        kind,
+        Credentials | ActivationKey | PersonalId | CardData | BankLogin | SoftwareInstall | Callback | Verification
+    )
+}
+
+/// Words that make a following "do not" a condition ("if you do not verify …"), which is a
+/// threat, not advice.
+const CONDITIONS: [&str; 6] = ["if", "unless", "jesli", "jezeli", "daca", "якщо"];
+
+/// Whether one of the last three words of `before` negates what follows, without a condition
+/// just before it.
+fn negated(before: &str) -> bool {
+    let last: Vec<&str> = before.split_whitespace().rev().take(4).collect();
+    // The word after a negation, when it is one of these, turns it into a push: "don't
+    // forget to confirm", "do not hesitate to call".
+    const PUSHES: [&str; 5] = ["forget", "hesitate", "miss", "delay", "wait"];
+    let negation = (0..last.len().min(3)).find(|&i| NEGATIONS.contains(&last[i]));
+    let Some(i) = negation else { return false };
+    let pushed = i > 0 && PUSHES.contains(&last[i - 1]);
+    !pushed && !last.iter().any(|w| CONDITIONS.contains(w))
+}
+
 impl Lexicon {
     /// Parses lexicon files (one per language); errors name the file and problem.
     pub fn parse(files: &[(&str, &str)]) -> Result<Lexicon, String> {
@@ -80,10 +110,13 @@ impl Lexicon {
         .expect("built-in lexicons are valid (tested)")
     }
 
-    /// Every lure phrase in the text.
+    /// Every lure phrase in the text, except requests negated by one of the three words before
+    /// them ("please do not reply to this email", "we will never ask for your password"):
+    /// the opposite of a request, and common in genuine automated mail.
     pub fn find(&self, text: &Folded) -> Vec<LureHit> {
         self.phrases
             .find(text)
+            .filter(|m| !(is_request(m.payload.0) && negated(&text.text[..m.start])))
             .map(|m| LureHit {
                 kind: m.payload.0,
                 lang: m.payload.1,
@@ -106,5 +139,37 @@ impl Lexicon {
     /// Whether no phrase is loaded.
     pub fn is_empty(&self) -> bool {
         self.phrases.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fold::fold;
+
+    fn kinds(text: &str) -> Vec<LureKind> {
+        Lexicon::builtin()
+            .find(&fold(text))
+            .into_iter()
+            .map(|h| h.kind)
+            .collect()
+    }
+
+    #[test]
+    fn negated_requests_are_advice() {
+        // Written by the project.
+        assert!(kinds("Please reply to this email with your details").contains(&LureKind::Callback));
+        assert!(!kinds("Please do not reply to this email.").contains(&LureKind::Callback));
+        assert!(!kinds("PLEASE DO NOT ATTEMPT TO REPLY TO THIS EMAIL").contains(&LureKind::Callback));
+        assert!(!kinds("Don't reply to this email").contains(&LureKind::Callback));
+        assert!(!kinds("We will never ask for your password.").contains(&LureKind::Credentials));
+        assert!(kinds("Confirm your password now").contains(&LureKind::Credentials));
+        // "Don't forget" and "do not hesitate" push the request.
+        assert!(kinds("Don't forget to confirm your account update").contains(&LureKind::Verification));
+        assert!(kinds("Do not hesitate to call us on 0800").contains(&LureKind::Callback));
+        // A condition makes it a threat again.
+        assert!(kinds("If you do not reply to this email, your account will be closed.").contains(&LureKind::Callback));
+        // News of a failure is not a request: it stays a lure with "not" in front.
+        assert!(kinds("Please do not wait: a refund is pending").contains(&LureKind::Refund));
     }
 }
