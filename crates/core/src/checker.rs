@@ -780,6 +780,7 @@ impl Checker {
                 match self.domains.classify_host(&link.host) {
                     HostKind::Shortener => out.push((Finding::new("URL_SHORTENER", shown.clone()), None)),
                     HostKind::FreeHosting => out.push((Finding::new("FREE_HOSTING", shown.clone()), None)),
+                    HostKind::FileHosting => out.push((Finding::new("FILE_HOSTING", shown.clone()), None)),
                     HostKind::IpAddress | HostKind::Ordinary => {}
                 }
                 out.push((Finding::new("LINK_UNOFFICIAL", shown), None));

@@ -306,6 +306,9 @@ pub enum HostKind {
     Shortener,
     /// Free hosting, a site builder, a tunnel or an IPFS gateway (anyone can publish there).
     FreeHosting,
+    /// Cloud storage, file sharing or a form host: a file or form anyone can upload, with no
+    /// site or owner behind the name.
+    FileHosting,
     /// An IP literal instead of a name.
     IpAddress,
     /// Anything else.
@@ -384,6 +387,7 @@ pub fn is_mixed_script(host: &str) -> bool {
 /// use healthguard_domains::{classify_host, HostKind};
 /// assert_eq!(classify_host("BIT.LY"), HostKind::Shortener);
 /// assert_eq!(classify_host("nfz-zwrot.github.io"), HostKind::FreeHosting);
+/// assert_eq!(classify_host("zwrot-nfz.s3.amazonaws.com"), HostKind::FileHosting);
 /// assert_eq!(classify_host("192.0.2.1"), HostKind::IpAddress);
 /// assert_eq!(classify_host("nfz.gov.pl"), HostKind::Ordinary);
 /// ```

@@ -1,4 +1,4 @@
-//! URL shorteners and free-hosting parents (`data/lists/*.txt` of the workspace).
+//! URL shorteners, free-hosting and file-hosting parents (`data/lists/*.txt` of the workspace).
 
 use crate::hash::Table;
 use crate::host;
@@ -8,6 +8,8 @@ use crate::HostKind;
 pub(crate) const SHORTENERS_TXT: &str = include_str!("../../../data/lists/shorteners.txt");
 /// `data/lists/free_hosting.txt`: hosts matched with all their subdomains.
 pub(crate) const FREE_HOSTING_TXT: &str = include_str!("../../../data/lists/free_hosting.txt");
+/// `data/lists/file_hosting.txt`: hosts matched with all their subdomains.
+pub(crate) const FILE_HOSTING_TXT: &str = include_str!("../../../data/lists/file_hosting.txt");
 
 /// The entries of a list file: one per line, `#` comments, blank lines skipped.
 pub(crate) fn entries(text: &'static str) -> impl Iterator<Item = &'static str> {
@@ -16,10 +18,11 @@ pub(crate) fn entries(text: &'static str) -> impl Iterator<Item = &'static str> 
         .filter(|l| !l.is_empty())
 }
 
-/// Both lists as hash sets, for repeated classification.
+/// The lists as hash sets, for repeated classification.
 pub(crate) struct HostLists {
     shorteners: Table<()>,
     free_hosting: Table<()>,
+    file_hosting: Table<()>,
 }
 
 impl HostLists {
@@ -28,6 +31,7 @@ impl HostLists {
         HostLists {
             shorteners: set(SHORTENERS_TXT),
             free_hosting: set(FREE_HOSTING_TXT),
+            file_hosting: set(FILE_HOSTING_TXT),
         }
     }
 
@@ -37,6 +41,7 @@ impl HostLists {
             raw,
             |h| self.shorteners.contains(h.as_bytes()),
             |h| self.free_hosting.contains(h.as_bytes()),
+            |h| self.file_hosting.contains(h.as_bytes()),
         )
     }
 }
@@ -55,10 +60,16 @@ pub(crate) fn classify_scan(raw: &str) -> HostKind {
         raw,
         |h| entries(SHORTENERS_TXT).any(|e| e == h),
         |h| entries(FREE_HOSTING_TXT).any(|e| e == h),
+        |h| entries(FILE_HOSTING_TXT).any(|e| e == h),
     )
 }
 
-fn classify_with(raw: &str, is_shortener: impl Fn(&str) -> bool, is_free: impl Fn(&str) -> bool) -> HostKind {
+fn classify_with(
+    raw: &str,
+    is_shortener: impl Fn(&str) -> bool,
+    is_free: impl Fn(&str) -> bool,
+    is_file: impl Fn(&str) -> bool,
+) -> HostKind {
     if host::is_ip_literal(raw) {
         return HostKind::IpAddress;
     }
@@ -72,6 +83,9 @@ fn classify_with(raw: &str, is_shortener: impl Fn(&str) -> bool, is_free: impl F
     };
     if is_shortener(&h) {
         return HostKind::Shortener;
+    }
+    if host::label_starts(&h).any(|i| is_file(&h[i..])) {
+        return HostKind::FileHosting;
     }
     if host::label_starts(&h).any(|i| is_free(&h[i..])) {
         return HostKind::FreeHosting;

@@ -6,6 +6,7 @@ use healthguard_domains::{
 
 const SHORTENERS: &str = include_str!("../../../data/lists/shorteners.txt");
 const FREE_HOSTING: &str = include_str!("../../../data/lists/free_hosting.txt");
+const FILE_HOSTING: &str = include_str!("../../../data/lists/file_hosting.txt");
 
 fn entries(text: &str) -> Vec<&str> {
     text.lines()
@@ -16,7 +17,7 @@ fn entries(text: &str) -> Vec<&str> {
 
 #[test]
 fn list_files_are_well_formed() {
-    for text in [SHORTENERS, FREE_HOSTING] {
+    for text in [SHORTENERS, FREE_HOSTING, FILE_HOSTING] {
         assert!(text.starts_with("# "), "header comment first");
         assert!(text.contains("Format:") && text.contains("Used by"));
         let e = entries(text);
@@ -28,8 +29,13 @@ fn list_files_are_well_formed() {
             assert_eq!(to_ascii(h).as_deref(), Some(h), "{h} must be a lower-case ASCII host");
         }
     }
-    for s in entries(SHORTENERS) {
-        assert!(!entries(FREE_HOSTING).contains(&s), "{s} in both lists");
+    let lists = [entries(SHORTENERS), entries(FREE_HOSTING), entries(FILE_HOSTING)];
+    for (i, a) in lists.iter().enumerate() {
+        for b in &lists[i + 1..] {
+            for h in a {
+                assert!(!b.contains(h), "{h} in two lists");
+            }
+        }
     }
 }
 
@@ -45,6 +51,12 @@ fn every_list_entry_classifies_as_its_list() {
         let sub = format!("nfz-zwrot.{f}");
         assert_eq!(classify_host(&sub), HostKind::FreeHosting, "{sub}");
         assert_eq!(idx.classify_host(&sub), HostKind::FreeHosting, "{sub}");
+    }
+    for f in entries(FILE_HOSTING) {
+        assert_eq!(classify_host(f), HostKind::FileHosting, "{f}");
+        let sub = format!("nfz-zwrot.{f}");
+        assert_eq!(classify_host(&sub), HostKind::FileHosting, "{sub}");
+        assert_eq!(idx.classify_host(&sub), HostKind::FileHosting, "{sub}");
     }
 }
 

@@ -156,11 +156,13 @@ pub(crate) fn name_only_mailbox(from: &[Mailbox]) -> Option<Finding> {
     Some(Finding::new("FROM_NAME_WITHOUT_ADDRESS", shown.join(", ")).param("target", bare.display()))
 }
 
-/// A From address on a free-hosting or app-platform parent (`data/lists/free_hosting.txt`):
-/// anyone can send as `anything@<project>.firebaseapp.com`, so the name proves nothing.
+/// A From address on a free-hosting, app-platform or file-hosting parent
+/// (`data/lists/free_hosting.txt`, `file_hosting.txt`): anyone can send as
+/// `anything@<project>.firebaseapp.com`, so the name proves nothing.
 pub(crate) fn sender_on_free_hosting(from_domain: Option<&str>) -> Option<Finding> {
+    use healthguard_domains::HostKind::{FileHosting, FreeHosting};
     let d = from_domain?;
-    (healthguard_domains::classify_host(d) == healthguard_domains::HostKind::FreeHosting)
+    matches!(healthguard_domains::classify_host(d), FreeHosting | FileHosting)
         .then(|| Finding::new("SENDER_FREE_HOSTING", d))
 }
 
