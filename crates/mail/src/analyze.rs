@@ -572,7 +572,9 @@ pub fn analyze(checker: &Checker, mail: &ParsedMail, auth: &AuthOutcome) -> Anal
     }
 
     // A body that is only pictures: nothing for a text filter, or a reader, to check.
-    let letters = mail.text.chars().filter(|c| c.is_alphabetic()).take(20).count();
+    let letters = mail
+        .html_view_letters
+        .unwrap_or_else(|| mail.text.chars().filter(|c| c.is_alphabetic()).take(20).count());
     if mail.images > 0 && letters < 20 && mail.attachments.iter().all(|a| !a.content.class.is_risky()) {
         s.push(Finding::new(
             "IMAGE_ONLY_BODY",

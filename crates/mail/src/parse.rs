@@ -108,6 +108,9 @@ pub struct ParsedMail {
     pub text: String,
     /// Whether the body is HTML.
     pub html: bool,
+    /// Letters (up to 20) in the HTML view when it had almost none and the plain-text
+    /// alternative was added to [`ParsedMail::text`] in its place; `None` otherwise.
+    pub html_view_letters: Option<usize>,
     /// Links from HTML with their visible text (at most [`Limits::max_links`]).
     pub links: Vec<HtmlLink>,
     /// Links seen in HTML in all.
@@ -368,8 +371,33 @@ impl Walk<'_> {
             m.text_body.iter().copied().filter(seen).collect()
         };
         out.html |= use_html;
+        let before = out.text.len();
         for id in body_ids {
             self.body_part(&m.parts[id as usize].body, out);
+        }
+        // An HTML view that is only pictures, with a plain-text alternative that says
+        // something: text-mode clients and screen readers show the plain text, so judge it.
+        let letters = out
+            .text
+            .get(before..)
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| c.is_alphabetic())
+            .take(20)
+            .count();
+        if use_html && letters < 20 {
+            let plain: Vec<u32> = m
+                .text_body
+                .iter()
+                .copied()
+                .filter(|id| seen(id) && matches!(m.parts[*id as usize].body, PartType::Text(_)))
+                .collect();
+            if !plain.is_empty() {
+                out.html_view_letters = Some(letters);
+                for id in plain {
+                    self.body_part(&m.parts[id as usize].body, out);
+                }
+            }
         }
         for &id in &m.attachments {
             let Some(d) = part_depth.get(id as usize).copied().flatten() else {
@@ -475,6 +503,22 @@ fn push_text(text: &mut String, more: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_alternative_of_a_picture_only_html_view_is_read() {
+        // Written by the project.
+        let raw = b"From: Konto <no-reply@konto.example>\r\nSubject: Konto\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nUnusual sign-in activity on your account: confirm your identity here.\r\n--b\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<a href=\"https://konto.example/x\"><img src=\"https://konto.example/banner.png\"></a>\r\n--b--\r\n";
+        let mail = parse(raw, &Limits::default());
+        assert!(mail.html);
+        assert!(mail.text.contains("Unusual sign-in activity"), "{:?}", mail.text);
+        assert_eq!(mail.html_view_letters, Some(0));
+        assert_eq!(mail.images, 1);
+        // With text in the HTML view, the plain part is not added.
+        let raw = String::from_utf8_lossy(raw).replace("<img src", "Hello reader, see your account page <img src");
+        let mail = parse(raw.as_bytes(), &Limits::default());
+        assert!(!mail.text.contains("Unusual sign-in activity"));
+        assert_eq!(mail.html_view_letters, None);
+    }
 
     #[test]
     fn headers_and_text() {
