@@ -86,6 +86,50 @@ fn special_latin(c: char) -> Option<&'static str> {
     })
 }
 
+/// Latin letters and digits dressed up as other Unicode characters (mathematical bold and
+/// italic "𝐎𝐩𝐞𝐧 𝐍𝐨𝐰", full-width "ＦＲＥＥ", small capitals "ᴘᴀʏᴍᴇɴᴛ"), read as the plain
+/// character so that phrases match through the costume.
+fn styled_latin(c: char) -> Option<char> {
+    let cp = c as u32;
+    let letter = |i: u32| char::from_u32('a' as u32 + i);
+    match cp {
+        // Mathematical alphanumeric symbols: 13 styles of A–Z a–z, then 5 styles of 0–9.
+        0x1D400..=0x1D6A3 => letter((cp - 0x1D400) % 52 % 26),
+        0x1D7CE..=0x1D7FF => char::from_u32('0' as u32 + (cp - 0x1D7CE) % 10),
+        0xFF10..=0xFF19 => char::from_u32('0' as u32 + cp - 0xFF10),
+        0xFF21..=0xFF3A => letter(cp - 0xFF21),
+        0xFF41..=0xFF5A => letter(cp - 0xFF41),
+        _ => Some(match c {
+            'ᴀ' => 'a',
+            'ʙ' => 'b',
+            'ᴄ' => 'c',
+            'ᴅ' => 'd',
+            'ᴇ' => 'e',
+            'ꜰ' => 'f',
+            'ɢ' => 'g',
+            'ʜ' => 'h',
+            'ɪ' => 'i',
+            'ᴊ' => 'j',
+            'ᴋ' => 'k',
+            'ʟ' => 'l',
+            'ᴍ' => 'm',
+            'ɴ' => 'n',
+            'ᴏ' => 'o',
+            'ᴘ' => 'p',
+            'ǫ' => 'q',
+            'ʀ' => 'r',
+            'ꜱ' => 's',
+            'ᴛ' => 't',
+            'ᴜ' => 'u',
+            'ᴠ' => 'v',
+            'ᴡ' => 'w',
+            'ʏ' => 'y',
+            'ᴢ' => 'z',
+            _ => return None,
+        }),
+    }
+}
+
 /// Cyrillic (and Greek) letters that look like Latin ones, used to disguise Latin words.
 fn latin_lookalike(c: char) -> Option<char> {
     Some(match c {
@@ -208,6 +252,10 @@ impl Folded {
             self.push_str(s, at);
             return;
         }
+        if let Some(l) = styled_latin(c) {
+            self.push(l, at);
+            return;
+        }
         if is_combining_mark(c) {
             return;
         }
@@ -242,6 +290,19 @@ mod tests {
         assert_eq!(fold("Casei Naționale").text, fold("Casei Naţionale").text);
         assert_eq!(fold("aşteptare").text, " asteptare ");
         assert_eq!(fold("ăâîșț").text, " aaist ");
+    }
+
+    #[test]
+    fn reads_styled_letters_as_plain_ones() {
+        // Mathematical bold, sans-serif italic, full-width, small capitals, styled digits.
+        assert_eq!(
+            fold("\u{1D40E}\u{1D429}\u{1D41E}\u{1D427} \u{1D40D}\u{1D428}\u{1D430}!").text,
+            " open now "
+        );
+        assert_eq!(fold("\u{1D60E}\u{1D633}\u{1D626}").text, " gre ");
+        assert_eq!(fold("ＦＲＥＥ ｇｉｆｔ ２０２４").text, " free gift 2024 ");
+        assert_eq!(fold("ᴘᴀʏᴍᴇɴᴛ ᴅᴇᴄʟɪɴᴇᴅ").text, " payment declined ");
+        assert_eq!(fold("\u{1D7D0}\u{1D7CE}").text, " 20 ");
     }
 
     #[test]
