@@ -90,6 +90,21 @@ def rows_for(labels, flagged):
     return c
 
 
+def at_fp_budget(labels, scores, budget):
+    """The lowest threshold on `scores` (path -> float or None) flagging at most `budget` ham,
+    with the counts it gives: (threshold, counts), or None without scores."""
+    ham = sorted((s for p, s in scores.items() if labels.get(p) == "ham" and s is not None), reverse=True)
+    if not ham and not scores:
+        return None
+    # Flag score >= t; the (budget+1)-th highest ham score must stay below t.
+    limit = ham[budget] if len(ham) > budget else float("-inf")
+    candidates = sorted({s for s in scores.values() if s is not None and s > limit})
+    if not candidates:
+        return None
+    t = candidates[0]
+    return t, rows_for(labels, {p: (s is not None and s >= t) for p, s in scores.items()})
+
+
 def pct(a, b):
     return f"{100.0 * a / b:.1f}%" if b else "–"
 
@@ -154,6 +169,34 @@ def main():
         table.append(("SpamAssassin: score ≥ 5 (is-spam)", speed("spamassassin"),
                       rows_for(labels, {p: (r[1] == "1") if r[1] in ("0", "1") else None for p, r in sa.items()})))
 
+    # Each peer at HealthGuard's false-positive rate: the lowest score threshold whose ham FPR
+    # is no higher, chosen on these very files (which favours the peer).
+    matched = []
+    if hg:
+        hg_c = rows_for(labels, {p: v[0] in ("suspicious", "phishing") for p, v in hg.items() if v[0]})
+        budget = hg_c["fp"]
+        scored = []
+        if rs:
+            def rs_score(r, strip):
+                syms = [x.rsplit("=", 1) for x in (r[4].split(",") if len(r) > 4 and r[4] else [])]
+                try:
+                    return float(r[2]) - (sum(float(w) for name, w in syms if offline_artefact(name)) if strip else 0.0)
+                except ValueError:
+                    return None
+            scored.append(("rspamd score", {p: rs_score(r, False) for p, r in rs.items()}))
+            scored.append(("rspamd score minus offline artefacts", {p: rs_score(r, True) for p, r in rs.items()}))
+        if sa:
+            def sa_score(r):
+                try:
+                    return float(r[2])
+                except (ValueError, IndexError):
+                    return None
+            scored.append(("SpamAssassin score", {p: sa_score(r) for p, r in sa.items()}))
+        for name, scores in scored:
+            best = at_fp_budget(labels, scores, budget)
+            if best:
+                matched.append((name, best))
+
     n = {}
     for lab in labels.values():
         n[lab] = n.get(lab, 0) + 1
@@ -176,6 +219,16 @@ def main():
     for name, _, c in table:
         print(f"| {name} | {c['tp']} | {c['fn']} | {c['fp']} | {c['tn']} |")
     print()
+    if matched:
+        print(f"At HealthGuard's false-positive rate ({hg_c['fp']} of {hg_c['fp'] + hg_c['tn']} ham flagged), "
+              "each peer's best threshold on these files:")
+        print()
+        print("| peer score | threshold | phishing recall | ham FPR |")
+        print("|---|---:|---:|---:|")
+        for name, (thr, c) in matched:
+            m = metrics(c)
+            print(f"| {name} | ≥ {thr:g} | {m['recall']} | {m['fpr']} |")
+        print()
     if versions:
         for row in versions:
             print(f"- {row[0]}: {' '.join(row[1:])}")
