@@ -664,6 +664,34 @@ mod tests {
     }
 
     #[test]
+    fn data_files_are_well_formed() {
+        // Each list: no entry twice; lures are `kind | phrase` with a known kind.
+        for (name, text) in [
+            ("lures.txt", include_str!("../data/lures.txt")),
+            ("org_words.txt", include_str!("../data/org_words.txt")),
+            ("brands.txt", include_str!("../data/brands.txt")),
+        ] {
+            let mut seen = std::collections::HashSet::new();
+            for line in lines(text) {
+                let key = if name == "brands.txt" {
+                    line.split_whitespace().next().unwrap_or_default().to_string()
+                } else {
+                    line.to_lowercase()
+                };
+                assert!(seen.insert(key), "{name}: {line:?} twice");
+                if name == "lures.txt" {
+                    let (kind, phrase) = line.split_once('|').unwrap_or_else(|| panic!("{name}: {line:?}"));
+                    assert!(!kind.trim().is_empty() && !phrase.trim().is_empty(), "{name}: {line:?}");
+                    assert!(
+                        !phrase.trim_end_matches('*').contains('*'),
+                        "{name}: `*` only at the end: {line:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn lure_codes_are_in_the_catalogue() {
         let checker = healthguard_core::Checker::new(healthguard_registry::builtin().clone());
         for code in lure_codes().into_iter().chain(
