@@ -97,3 +97,28 @@ fn a_missing_file_is_an_input_error() {
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot open"));
 }
+
+#[test]
+fn generic_phishing_of_any_brand_is_flagged_end_to_end() {
+    // Written by the project: a forged bank address with no signature of the bank, a styled
+    // subject, a random tag, and a "statement" in a storage bucket.
+    let raw = "From: Bradesco <noreply@bradesco.com.br>\r\n\
+Subject: \u{1D40E}\u{1D429}\u{1D41E}\u{1D427} \u{1D40D}\u{1D428}\u{1D430}: your statement wpsPADwQak6ANPRYv\r\n\
+DKIM-Signature: v=1; a=rsa-sha256; d=bulk-sender.example; s=s1; bh=x; b=y\r\n\
+Content-Type: text/html; charset=utf-8\r\n\r\n\
+<p>Unusual sign-in activity on your account. Final chance to keep access:</p>\
+<a href=\"https://statement-7781.s3.eu-west-1.amazonaws.com/index.html\">Open statement</a>\r\n";
+    let (v, code) = check(&["--email"], Some(raw.as_bytes()));
+    let found = codes(&v);
+    for want in [
+        "BRAND_DOMAIN_UNSIGNED",
+        "STYLED_LETTERS",
+        "SUBJECT_RANDOM_TOKEN",
+        "FILE_HOSTING",
+        "LURE_ACCOUNT_NOTICE",
+    ] {
+        assert!(found.contains(&want), "{want} missing: {found:?}");
+    }
+    assert_eq!(v["verdict"], "phishing", "{found:?}");
+    assert_eq!(code, 2);
+}
