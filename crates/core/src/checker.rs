@@ -81,6 +81,18 @@ pub struct Checker {
     lineages: Vec<Vec<usize>>,
     /// Per institution index: the institution, its parents and its children.
     families: Vec<BTreeSet<usize>>,
+    /// Whether a composite for pasted text has a `LURE_` code (see
+    /// [`Checker::first_text_lure`]).
+    text_lure_composites: bool,
+}
+
+/// What [`Checker::read_text`] read, for reuse.
+#[derive(Debug, Clone)]
+pub struct TextRead {
+    /// The folded form of the text read.
+    pub folded: Folded,
+    /// Every link and address in the text read.
+    pub links: Vec<Link>,
 }
 
 /// A claim that the message comes from an institution.
@@ -242,7 +254,12 @@ impl Checker {
         for (ix, inst) in registry.institutions.iter().enumerate() {
             ids.entry(inst.id.clone()).or_insert(ix);
         }
+        let text_lure_composites = catalogue
+            .composites
+            .iter()
+            .any(|c| c.applies_to(InputKind::Text.name()) && c.code.starts_with("LURE_"));
         let mut checker = Checker {
+            text_lure_composites,
             scorer: Scorer::new(&catalogue),
             catalogue,
             lexicon,
@@ -430,6 +447,13 @@ impl Checker {
 
     /// Reads message text: claims, lures, links, phone numbers, advisory phrases, disguises.
     pub fn add_text(&self, s: &mut Signals, text: &str) {
+        self.read_text(s, text);
+    }
+
+    /// [`Checker::add_text`], returning what it read for a front end to reuse instead of
+    /// computing it again: the folded form of the text read (the first [`MAX_TEXT_BYTES`])
+    /// and every link and address in it (as [`links::extract`] finds them).
+    pub fn read_text(&self, s: &mut Signals, text: &str) -> TextRead {
         if text.len() > MAX_TEXT_BYTES {
             s.findings
                 .push(Finding::new("INPUT_TRUNCATED", format!("{} bytes", text.len())));
@@ -453,11 +477,12 @@ impl Checker {
                     .push((slot, folded.original(text, m.start, m.end).to_string()));
             }
         }
-        for link in links::extract(text) {
+        let found = links::extract(text);
+        for link in &found {
             if s.links.len() >= MAX_LINKS {
                 break;
             }
-            s.links.push(link);
+            s.links.push(link.clone());
         }
         let region = self.region_hint(s, &folded);
         for hit in phones::extract(text, region) {
@@ -480,6 +505,47 @@ impl Checker {
             s.language_sample.push_str(crate::fold::prefix(text, 4096));
             s.language_sample.push('\n');
         }
+        TextRead { folded, links: found }
+    }
+
+    /// The lure finding that checking `text` alone as pasted text
+    /// (`check(Input::Text(text))`) ranks first, as (code, evidence): the `LURE_` finding of
+    /// the highest weight, the first found among equals. `folded` is `fold(text)`.
+    ///
+    /// Unless a composite for text has a `LURE_` code, only the lexicon makes such
+    /// findings, one per lure kind with its first phrase: then they are judged from the
+    /// lexicon's matches without gathering and concluding the rest.
+    pub fn first_text_lure(&self, text: &str, folded: &Folded) -> Option<(String, String)> {
+        if self.text_lure_composites || text.len() > MAX_TEXT_BYTES {
+            let mut s = self.signals(InputKind::Text);
+            self.add_text(&mut s, text);
+            let a = self.conclude(s);
+            return a
+                .findings
+                .iter()
+                .find(|f| f.code.starts_with("LURE_"))
+                .map(|f| (f.code.clone(), f.evidence.clone()));
+        }
+        // As `conclude` makes them: one finding per kind, in order of the first match, the
+        // first phrase as evidence; then sorted by weight (stable, descending).
+        let mut best: Option<(f32, LureKind, usize, usize)> = None;
+        let mut kinds: Vec<LureKind> = Vec::new();
+        for hit in self.lexicon.find(folded) {
+            if kinds.contains(&hit.kind) {
+                continue;
+            }
+            kinds.push(hit.kind);
+            let code = format!("LURE_{}", hit.kind.name().to_ascii_uppercase());
+            let weight = self.scorer.weight(&code, InputKind::Text);
+            if best.is_none_or(|(w, ..)| weight.total_cmp(&w).is_gt()) {
+                best = Some((weight, hit.kind, hit.start, hit.end));
+            }
+        }
+        let (_, kind, start, end) = best?;
+        Some((
+            format!("LURE_{}", kind.name().to_ascii_uppercase()),
+            folded.original(text, start, end).to_string(),
+        ))
     }
 
     /// Whether a number written in a message is an official phone or a reporting number

@@ -447,8 +447,14 @@ pub fn analyze(checker: &Checker, mail: &ParsedMail, auth: &AuthOutcome) -> Anal
     if let Some(f) = subject_lure(checker, &mail.subject) {
         s.push(f);
     }
-    checker.add_text(&mut s, &window);
-    let folded = healthguard_core::fold::fold(&window);
+    // The core reads the window's first MAX_TEXT_BYTES; the rest of the judging here reuses
+    // its folded form and links when that is the whole window.
+    let read = checker.read_text(&mut s, &window);
+    let (folded, window_links) = if window.len() <= healthguard_core::MAX_TEXT_BYTES {
+        (read.folded, read.links)
+    } else {
+        (healthguard_core::fold::fold(&window), links::extract(&window))
+    };
     for (code, phrase) in generic::lures(&window, &folded) {
         let lure = code.trim_start_matches("LURE_").to_ascii_lowercase();
         s.push(Finding::new(&code, phrase).param("lure", lure));
@@ -459,7 +465,7 @@ pub fn analyze(checker: &Checker, mail: &ParsedMail, auth: &AuthOutcome) -> Anal
             s.push(Finding::new("ATTACHMENT_PASSWORD_GIVEN", given));
         }
     }
-    let mut web_hosts: Vec<String> = links::extract(&window)
+    let mut web_hosts: Vec<String> = window_links
         .into_iter()
         .filter(|l| !l.is_email && !l.is_ip)
         .map(|l| l.host)
@@ -632,13 +638,9 @@ pub(crate) fn subject_lure(checker: &Checker, subject: &str) -> Option<Finding> 
     if let Some((code, phrase)) = generic::lures(subject, &folded).into_iter().next() {
         return Some(Finding::new("LURE_IN_SUBJECT", phrase).param("lure", code));
     }
-    let mut s = checker.signals(InputKind::Text);
-    checker.add_text(&mut s, subject);
-    let a = checker.conclude(s);
-    a.findings
-        .iter()
-        .find(|f| f.code.starts_with("LURE_"))
-        .map(|f| Finding::new("LURE_IN_SUBJECT", f.evidence.clone()).param("lure", f.code.clone()))
+    checker
+        .first_text_lure(subject, &folded)
+        .map(|(code, evidence)| Finding::new("LURE_IN_SUBJECT", evidence).param("lure", code))
 }
 
 /// The text judged for requests (subject and the first [`LURE_WINDOW`] bytes of the body
