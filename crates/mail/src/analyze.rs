@@ -164,6 +164,7 @@ static REDIRECTOR_HOSTS: LazyLock<AhoCorasick> = LazyLock::new(|| {
         .collect();
     AhoCorasick::builder()
         .ascii_case_insensitive(true)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .build(hosts)
         .expect("valid patterns")
 });
@@ -171,7 +172,8 @@ static REDIRECTOR_HOSTS: LazyLock<AhoCorasick> = LazyLock::new(|| {
 /// Replaces known redirector URLs in plain text by their targets (or removes them when
 /// they carry only a tracking id), so that the core judges where a link really goes.
 fn unwrap_text_redirectors(text: &str) -> std::borrow::Cow<'_, str> {
-    if !REDIRECTOR_HOSTS.is_match(text) {
+    // Only a URL (with "://" before the host) is replaced: without one the text stays.
+    if !text.contains("://") || !REDIRECTOR_HOSTS.is_match(text) {
         return std::borrow::Cow::Borrowed(text);
     }
     // Each URL around a redirector's host: from the scheme back to the last separator,
