@@ -56,9 +56,12 @@ pub struct Checker {
     names: PhraseSet<usize>,
     /// Abbreviations (matched case-sensitively) → institution index.
     abbreviations: HashMap<String, usize>,
+    /// The same, for lookups of words of a text (FxHash: short keys, many lookups; the map
+    /// above keeps its iteration order for names).
+    abbreviation_index: FxHashMap<String, usize>,
     /// Abbreviations that are ordinary words elsewhere → the languages in which text using
     /// them claims the institution (its country's).
-    local_abbreviations: HashMap<String, Vec<Lang>>,
+    local_abbreviations: FxHashMap<String, Vec<Lang>>,
     /// E.164 → (institution index, confidence).
     phones: HashMap<String, (usize, Confidence)>,
     /// Reporting numbers of the registry (E.164 or short code), e.g. 8080.
@@ -159,7 +162,7 @@ impl Checker {
         let mut names = Vec::new();
         let mut name_owners: HashMap<String, BTreeSet<usize>> = HashMap::new();
         let mut abbreviations: HashMap<String, BTreeSet<usize>> = HashMap::new();
-        let mut local_abbreviations = HashMap::new();
+        let mut local_abbreviations = FxHashMap::default();
         let mut phones = HashMap::new();
         let mut senders = HashMap::new();
         let mut reporting_numbers = BTreeSet::new();
@@ -240,10 +243,11 @@ impl Checker {
                 names.push((name.clone(), ix));
             }
         }
-        let abbreviations = abbreviations
+        let abbreviations: HashMap<String, usize> = abbreviations
             .iter()
             .filter_map(|(a, owners)| resolve(owners).map(|ix| (a.clone(), ix)))
             .collect();
+        let abbreviation_index = abbreviations.iter().map(|(a, &ix)| (a.clone(), ix)).collect();
         let restricted: Vec<&str> = registry
             .countries
             .iter()
@@ -266,6 +270,7 @@ impl Checker {
             domains,
             names: PhraseSet::new(names),
             abbreviations,
+            abbreviation_index,
             local_abbreviations,
             phones,
             reporting_numbers,
@@ -576,16 +581,19 @@ impl Checker {
             }
             return "PL";
         }
+        // Two words of a language decide: counting stops there.
         let ro = [" si ", " pentru ", " va ", " sanatate ", " asigurari "]
             .iter()
             .filter(|w| folded.text.contains(*w))
+            .take(2)
             .count();
         let en = [
             " the ", " your ", " you ", " to ", " call ", " for ", " now ", " and ", " with ", " is ", " have ",
             " me ", " our ", " free ", " please ", " this ", " text ", " txt ", " ur ", " u ",
         ]
         .iter()
-        .filter(|w| folded.text.contains(*w))
+        .filter(|w| ro < 2 && folded.text.contains(*w))
+        .take(2)
         .count();
         if ro >= 2 {
             "RO"
@@ -606,14 +614,16 @@ impl Checker {
         }
         // Abbreviations: whole words in the original text, case-sensitive ("NFZ", "NFZ-u").
         let visible = crate::fold::strip_invisible(text);
+        // The text's language, detected once when a local abbreviation needs it.
+        let mut language: Option<Option<Lang>> = None;
         for token in visible
             .split(|c: char| !c.is_alphanumeric())
             .filter(|t| t.len() >= 3 && t.len() <= 12)
         {
-            if let Some(&ix) = self.abbreviations.get(token) {
+            if let Some(&ix) = self.abbreviation_index.get(token) {
                 if let Some(languages) = self.local_abbreviations.get(token) {
                     // "CAS" in English text is not the Romanian health insurance house.
-                    let language = crate::lang::detect(text, &[]);
+                    let language = *language.get_or_insert_with(|| crate::lang::detect(text, &[]));
                     if language.is_some_and(|l| !languages.contains(&l)) {
                         continue;
                     }
