@@ -209,6 +209,14 @@ fn push_text(text: &mut String, raw: &str, max_text: usize, anchor: Option<&mut 
             continue;
         }
         rest = &rest[c.len_utf8()..];
+        // After one white-space character, more ASCII white space changes nothing.
+        let ws_run = rest
+            .bytes()
+            .position(|b| !matches!(b, b'\t'..=b'\r' | b' '))
+            .unwrap_or(rest.len());
+        if ws_run > 0 && (c.is_whitespace() || c == '\u{a0}') {
+            rest = &rest[ws_run..];
+        }
         let ws = c.is_whitespace() || c == '\u{a0}';
         if text.len() < max_text {
             if ws {
