@@ -70,8 +70,9 @@ pub struct Checker {
     senders: HashMap<String, (usize, Confidence)>,
     /// Domain name → confidence of the registry entry.
     domain_confidence: HashMap<String, Confidence>,
-    /// Advisory phrases → (advisory slot, phrase number).
-    advisory_phrases: PhraseSet<(usize, usize)>,
+    /// Names, lure phrases and advisory phrases in one set, searched in one pass over a text
+    /// (each kind's matches come in the same order as from a set of its own).
+    text_phrases: PhraseSet<TextPhrase>,
     /// Indicator domain → advisory slot.
     advisory_domains: HashMap<String, usize>,
     /// Indicator sender → advisory slot.
@@ -96,6 +97,17 @@ pub struct TextRead {
     pub folded: Folded,
     /// Every link and address in the text read.
     pub links: Vec<Link>,
+}
+
+/// What a phrase of [`Checker::text_phrases`] is.
+#[derive(Debug, Clone, Copy)]
+enum TextPhrase {
+    /// A name or inflected form of the institution with this index.
+    Name(usize),
+    /// A lure phrase of the lexicon.
+    Lure(LureKind, Lang),
+    /// An advisory phrase: (advisory slot, phrase number).
+    Advisory(usize, usize),
 }
 
 /// A claim that the message comes from an institution.
@@ -262,12 +274,29 @@ impl Checker {
             .composites
             .iter()
             .any(|c| c.applies_to(InputKind::Text.name()) && c.code.starts_with("LURE_"));
+        let text_phrases = PhraseSet::new(
+            names
+                .iter()
+                .map(|(n, ix)| (n.clone(), TextPhrase::Name(*ix)))
+                .chain(
+                    lexicon
+                        .sources()
+                        .iter()
+                        .map(|(p, (kind, lang))| (p.clone(), TextPhrase::Lure(*kind, *lang))),
+                )
+                .chain(
+                    advisory_phrases
+                        .into_iter()
+                        .map(|(p, (slot, px))| (p, TextPhrase::Advisory(slot, px))),
+                ),
+        );
         let mut checker = Checker {
             text_lure_composites,
             scorer: Scorer::new(&catalogue),
             catalogue,
             lexicon,
             domains,
+            text_phrases,
             names: PhraseSet::new(names),
             abbreviations,
             abbreviation_index,
@@ -276,7 +305,6 @@ impl Checker {
             reporting_numbers,
             senders,
             domain_confidence,
-            advisory_phrases: PhraseSet::new(advisory_phrases),
             advisory_domains,
             advisory_senders,
             advisories,
@@ -469,19 +497,32 @@ impl Checker {
             let shown: Vec<&str> = folded.disguises.iter().map(String::as_str).take(5).collect();
             s.findings.push(Finding::new("OBFUSCATED_TEXT", shown.join(", ")));
         }
-        self.find_claims(s, text, &folded);
-        for hit in self.lexicon.find(&folded) {
-            let phrase = folded.original(text, hit.start, hit.end).to_string();
-            s.lures.push((hit.kind, phrase, hit.lang));
-        }
+        // Names, lures and advisory phrases in one pass; recorded in that order, as three
+        // passes would.
+        let mut names = Vec::new();
+        let mut lures = Vec::new();
+        let mut advisory_hits = Vec::new();
         let mut seen_phrases: HashMap<usize, BTreeSet<usize>> = HashMap::new();
-        for m in self.advisory_phrases.find(&folded) {
-            let (slot, px) = *m.payload;
-            if seen_phrases.entry(slot).or_default().insert(px) {
-                s.advisory_hits
-                    .push((slot, folded.original(text, m.start, m.end).to_string()));
+        for m in self.text_phrases.find(&folded) {
+            let phrase = || folded.original(text, m.start, m.end).to_string();
+            match *m.payload {
+                TextPhrase::Name(ix) => names.push(Claim {
+                    institution: ix,
+                    evidence: phrase(),
+                    strength: 1,
+                }),
+                TextPhrase::Lure(kind, lang) => lures.push((kind, phrase(), lang)),
+                TextPhrase::Advisory(slot, px) => {
+                    if seen_phrases.entry(slot).or_default().insert(px) {
+                        advisory_hits.push((slot, phrase()));
+                    }
+                }
             }
         }
+        s.claims.extend(names);
+        self.find_abbreviations(s, text);
+        s.lures.extend(lures);
+        s.advisory_hits.extend(advisory_hits);
         let found = links::extract(text);
         for link in &found {
             if s.links.len() >= MAX_LINKS {
@@ -604,14 +645,8 @@ impl Checker {
         }
     }
 
-    fn find_claims(&self, s: &mut Signals, text: &str, folded: &Folded) {
-        for m in self.names.find(folded) {
-            s.claims.push(Claim {
-                institution: *m.payload,
-                evidence: folded.original(text, m.start, m.end).to_string(),
-                strength: 1,
-            });
-        }
+    /// Claims by abbreviation (names are found with the other phrases of the text).
+    fn find_abbreviations(&self, s: &mut Signals, text: &str) {
         // Abbreviations: whole words in the original text, case-sensitive ("NFZ", "NFZ-u").
         let visible = crate::fold::strip_invisible(text);
         // The text's language, detected once when a local abbreviation needs it.
