@@ -208,10 +208,10 @@ impl Folded {
     /// any invisible characters inside it, which are left out).
     fn push_word_at(&mut self, source: &str, start: usize, end: usize, ascii: bool) {
         if ascii {
-            for (at, b) in source.as_bytes()[start..end].iter().enumerate() {
-                self.text.push(b.to_ascii_lowercase() as char);
-                self.origin.push(start + at);
-            }
+            let from = self.text.len();
+            self.text.push_str(&source[start..end]);
+            self.text[from..].make_ascii_lowercase();
+            self.origin.extend(start..end);
             return;
         }
         let word: Vec<(usize, char)> = source[start..end]
