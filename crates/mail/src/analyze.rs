@@ -172,8 +172,12 @@ static REDIRECTOR_HOSTS: LazyLock<AhoCorasick> = LazyLock::new(|| {
 /// Replaces known redirector URLs in plain text by their targets (or removes them when
 /// they carry only a tracking id), so that the core judges where a link really goes.
 fn unwrap_text_redirectors(text: &str) -> std::borrow::Cow<'_, str> {
-    // Only a URL (with "://" before the host) is replaced: without one the text stays.
-    if !text.contains("://") || !REDIRECTOR_HOSTS.is_match(text) {
+    // Only a URL (with "://" before the host) is replaced: a host that is replaced lies past
+    // the first "://", so finding none there leaves the text as it is.
+    let Some(first_scheme) = text.find("://") else {
+        return std::borrow::Cow::Borrowed(text);
+    };
+    if !REDIRECTOR_HOSTS.is_match(&text[first_scheme..]) {
         return std::borrow::Cow::Borrowed(text);
     }
     // Each URL around a redirector's host: from the scheme back to the last separator,
