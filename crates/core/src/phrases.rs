@@ -6,7 +6,7 @@
 //! so case, diacritics and punctuation between words do not matter.
 
 use crate::fold::{fold_pattern, Folded};
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 
 /// A set of phrases, each carrying a payload, matched in one pass.
 #[derive(Debug, Clone)]
@@ -53,9 +53,6 @@ impl<T> PhraseSet<T> {
             Some(
                 AhoCorasickBuilder::new()
                     .match_kind(MatchKind::Standard)
-                    // Every text is searched in full (overlapping matches): a DFA, one
-                    // table lookup per byte, is worth its build time and memory here.
-                    .kind(Some(AhoCorasickKind::DFA))
                     .build(&patterns)
                     .expect("phrase patterns are plain strings"),
             )
