@@ -56,9 +56,12 @@ pub struct Checker {
     names: PhraseSet<usize>,
     /// Abbreviations (matched case-sensitively) → institution index.
     abbreviations: HashMap<String, usize>,
+    /// The same, for lookups of words of a text (FxHash: short keys, many lookups; the map
+    /// above keeps its iteration order for names).
+    abbreviation_index: FxHashMap<String, usize>,
     /// Abbreviations that are ordinary words elsewhere → the languages in which text using
     /// them claims the institution (its country's).
-    local_abbreviations: HashMap<String, Vec<Lang>>,
+    local_abbreviations: FxHashMap<String, Vec<Lang>>,
     /// E.164 → (institution index, confidence).
     phones: HashMap<String, (usize, Confidence)>,
     /// Reporting numbers of the registry (E.164 or short code), e.g. 8080.
@@ -67,8 +70,9 @@ pub struct Checker {
     senders: HashMap<String, (usize, Confidence)>,
     /// Domain name → confidence of the registry entry.
     domain_confidence: HashMap<String, Confidence>,
-    /// Advisory phrases → (advisory slot, phrase number).
-    advisory_phrases: PhraseSet<(usize, usize)>,
+    /// Names, lure phrases and advisory phrases in one set, searched in one pass over a text
+    /// (each kind's matches come in the same order as from a set of its own).
+    text_phrases: PhraseSet<TextPhrase>,
     /// Indicator domain → advisory slot.
     advisory_domains: HashMap<String, usize>,
     /// Indicator sender → advisory slot.
@@ -81,6 +85,29 @@ pub struct Checker {
     lineages: Vec<Vec<usize>>,
     /// Per institution index: the institution, its parents and its children.
     families: Vec<BTreeSet<usize>>,
+    /// Whether a composite for pasted text has a `LURE_` code (see
+    /// [`Checker::first_text_lure`]).
+    text_lure_composites: bool,
+}
+
+/// What [`Checker::read_text`] read, for reuse.
+#[derive(Debug, Clone)]
+pub struct TextRead {
+    /// The folded form of the text read.
+    pub folded: Folded,
+    /// Every link and address in the text read.
+    pub links: Vec<Link>,
+}
+
+/// What a phrase of [`Checker::text_phrases`] is.
+#[derive(Debug, Clone, Copy)]
+enum TextPhrase {
+    /// A name or inflected form of the institution with this index.
+    Name(usize),
+    /// A lure phrase of the lexicon.
+    Lure(LureKind, Lang),
+    /// An advisory phrase: (advisory slot, phrase number).
+    Advisory(usize, usize),
 }
 
 /// A claim that the message comes from an institution.
@@ -147,7 +174,7 @@ impl Checker {
         let mut names = Vec::new();
         let mut name_owners: HashMap<String, BTreeSet<usize>> = HashMap::new();
         let mut abbreviations: HashMap<String, BTreeSet<usize>> = HashMap::new();
-        let mut local_abbreviations = HashMap::new();
+        let mut local_abbreviations = FxHashMap::default();
         let mut phones = HashMap::new();
         let mut senders = HashMap::new();
         let mut reporting_numbers = BTreeSet::new();
@@ -228,10 +255,11 @@ impl Checker {
                 names.push((name.clone(), ix));
             }
         }
-        let abbreviations = abbreviations
+        let abbreviations: HashMap<String, usize> = abbreviations
             .iter()
             .filter_map(|(a, owners)| resolve(owners).map(|ix| (a.clone(), ix)))
             .collect();
+        let abbreviation_index = abbreviations.iter().map(|(a, &ix)| (a.clone(), ix)).collect();
         let restricted: Vec<&str> = registry
             .countries
             .iter()
@@ -242,19 +270,41 @@ impl Checker {
         for (ix, inst) in registry.institutions.iter().enumerate() {
             ids.entry(inst.id.clone()).or_insert(ix);
         }
+        let text_lure_composites = catalogue
+            .composites
+            .iter()
+            .any(|c| c.applies_to(InputKind::Text.name()) && c.code.starts_with("LURE_"));
+        let text_phrases = PhraseSet::new(
+            names
+                .iter()
+                .map(|(n, ix)| (n.clone(), TextPhrase::Name(*ix)))
+                .chain(
+                    lexicon
+                        .sources()
+                        .iter()
+                        .map(|(p, (kind, lang))| (p.clone(), TextPhrase::Lure(*kind, *lang))),
+                )
+                .chain(
+                    advisory_phrases
+                        .into_iter()
+                        .map(|(p, (slot, px))| (p, TextPhrase::Advisory(slot, px))),
+                ),
+        );
         let mut checker = Checker {
+            text_lure_composites,
             scorer: Scorer::new(&catalogue),
             catalogue,
             lexicon,
             domains,
+            text_phrases,
             names: PhraseSet::new(names),
             abbreviations,
+            abbreviation_index,
             local_abbreviations,
             phones,
             reporting_numbers,
             senders,
             domain_confidence,
-            advisory_phrases: PhraseSet::new(advisory_phrases),
             advisory_domains,
             advisory_senders,
             advisories,
@@ -430,6 +480,13 @@ impl Checker {
 
     /// Reads message text: claims, lures, links, phone numbers, advisory phrases, disguises.
     pub fn add_text(&self, s: &mut Signals, text: &str) {
+        self.read_text(s, text);
+    }
+
+    /// [`Checker::add_text`], returning what it read for a front end to reuse instead of
+    /// computing it again: the folded form of the text read (the first [`MAX_TEXT_BYTES`])
+    /// and every link and address in it (as [`links::extract`] finds them).
+    pub fn read_text(&self, s: &mut Signals, text: &str) -> TextRead {
         if text.len() > MAX_TEXT_BYTES {
             s.findings
                 .push(Finding::new("INPUT_TRUNCATED", format!("{} bytes", text.len())));
@@ -440,24 +497,38 @@ impl Checker {
             let shown: Vec<&str> = folded.disguises.iter().map(String::as_str).take(5).collect();
             s.findings.push(Finding::new("OBFUSCATED_TEXT", shown.join(", ")));
         }
-        self.find_claims(s, text, &folded);
-        for hit in self.lexicon.find(&folded) {
-            let phrase = folded.original(text, hit.start, hit.end).to_string();
-            s.lures.push((hit.kind, phrase, hit.lang));
-        }
+        // Names, lures and advisory phrases in one pass; recorded in that order, as three
+        // passes would.
+        let mut names = Vec::new();
+        let mut lures = Vec::new();
+        let mut advisory_hits = Vec::new();
         let mut seen_phrases: HashMap<usize, BTreeSet<usize>> = HashMap::new();
-        for m in self.advisory_phrases.find(&folded) {
-            let (slot, px) = *m.payload;
-            if seen_phrases.entry(slot).or_default().insert(px) {
-                s.advisory_hits
-                    .push((slot, folded.original(text, m.start, m.end).to_string()));
+        for m in self.text_phrases.find(&folded) {
+            let phrase = || folded.original(text, m.start, m.end).to_string();
+            match *m.payload {
+                TextPhrase::Name(ix) => names.push(Claim {
+                    institution: ix,
+                    evidence: phrase(),
+                    strength: 1,
+                }),
+                TextPhrase::Lure(kind, lang) => lures.push((kind, phrase(), lang)),
+                TextPhrase::Advisory(slot, px) => {
+                    if seen_phrases.entry(slot).or_default().insert(px) {
+                        advisory_hits.push((slot, phrase()));
+                    }
+                }
             }
         }
-        for link in links::extract(text) {
+        s.claims.extend(names);
+        self.find_abbreviations(s, text);
+        s.lures.extend(lures);
+        s.advisory_hits.extend(advisory_hits);
+        let found = links::extract(text);
+        for link in &found {
             if s.links.len() >= MAX_LINKS {
                 break;
             }
-            s.links.push(link);
+            s.links.push(link.clone());
         }
         let region = self.region_hint(s, &folded);
         for hit in phones::extract(text, region) {
@@ -480,6 +551,47 @@ impl Checker {
             s.language_sample.push_str(crate::fold::prefix(text, 4096));
             s.language_sample.push('\n');
         }
+        TextRead { folded, links: found }
+    }
+
+    /// The lure finding that checking `text` alone as pasted text
+    /// (`check(Input::Text(text))`) ranks first, as (code, evidence): the `LURE_` finding of
+    /// the highest weight, the first found among equals. `folded` is `fold(text)`.
+    ///
+    /// Unless a composite for text has a `LURE_` code, only the lexicon makes such
+    /// findings, one per lure kind with its first phrase: then they are judged from the
+    /// lexicon's matches without gathering and concluding the rest.
+    pub fn first_text_lure(&self, text: &str, folded: &Folded) -> Option<(String, String)> {
+        if self.text_lure_composites || text.len() > MAX_TEXT_BYTES {
+            let mut s = self.signals(InputKind::Text);
+            self.add_text(&mut s, text);
+            let a = self.conclude(s);
+            return a
+                .findings
+                .iter()
+                .find(|f| f.code.starts_with("LURE_"))
+                .map(|f| (f.code.clone(), f.evidence.clone()));
+        }
+        // As `conclude` makes them: one finding per kind, in order of the first match, the
+        // first phrase as evidence; then sorted by weight (stable, descending).
+        let mut best: Option<(f32, LureKind, usize, usize)> = None;
+        let mut kinds: Vec<LureKind> = Vec::new();
+        for hit in self.lexicon.find(folded) {
+            if kinds.contains(&hit.kind) {
+                continue;
+            }
+            kinds.push(hit.kind);
+            let code = format!("LURE_{}", hit.kind.name().to_ascii_uppercase());
+            let weight = self.scorer.weight(&code, InputKind::Text);
+            if best.is_none_or(|(w, ..)| weight.total_cmp(&w).is_gt()) {
+                best = Some((weight, hit.kind, hit.start, hit.end));
+            }
+        }
+        let (_, kind, start, end) = best?;
+        Some((
+            format!("LURE_{}", kind.name().to_ascii_uppercase()),
+            folded.original(text, start, end).to_string(),
+        ))
     }
 
     /// Whether a number written in a message is an official phone or a reporting number
@@ -510,16 +622,19 @@ impl Checker {
             }
             return "PL";
         }
+        // Two words of a language decide: counting stops there.
         let ro = [" si ", " pentru ", " va ", " sanatate ", " asigurari "]
             .iter()
             .filter(|w| folded.text.contains(*w))
+            .take(2)
             .count();
         let en = [
             " the ", " your ", " you ", " to ", " call ", " for ", " now ", " and ", " with ", " is ", " have ",
             " me ", " our ", " free ", " please ", " this ", " text ", " txt ", " ur ", " u ",
         ]
         .iter()
-        .filter(|w| folded.text.contains(*w))
+        .filter(|w| ro < 2 && folded.text.contains(*w))
+        .take(2)
         .count();
         if ro >= 2 {
             "RO"
@@ -530,24 +645,20 @@ impl Checker {
         }
     }
 
-    fn find_claims(&self, s: &mut Signals, text: &str, folded: &Folded) {
-        for m in self.names.find(folded) {
-            s.claims.push(Claim {
-                institution: *m.payload,
-                evidence: folded.original(text, m.start, m.end).to_string(),
-                strength: 1,
-            });
-        }
+    /// Claims by abbreviation (names are found with the other phrases of the text).
+    fn find_abbreviations(&self, s: &mut Signals, text: &str) {
         // Abbreviations: whole words in the original text, case-sensitive ("NFZ", "NFZ-u").
         let visible = crate::fold::strip_invisible(text);
+        // The text's language, detected once when a local abbreviation needs it.
+        let mut language: Option<Option<Lang>> = None;
         for token in visible
             .split(|c: char| !c.is_alphanumeric())
             .filter(|t| t.len() >= 3 && t.len() <= 12)
         {
-            if let Some(&ix) = self.abbreviations.get(token) {
+            if let Some(&ix) = self.abbreviation_index.get(token) {
                 if let Some(languages) = self.local_abbreviations.get(token) {
                     // "CAS" in English text is not the Romanian health insurance house.
-                    let language = crate::lang::detect(text, &[]);
+                    let language = *language.get_or_insert_with(|| crate::lang::detect(text, &[]));
                     if language.is_some_and(|l| !languages.contains(&l)) {
                         continue;
                     }

@@ -172,30 +172,60 @@ pub fn fold(source: &str) -> Folded {
     };
     out.push(' ', 0);
     // Walk word by word so letters of another script inside a Latin word can be spotted.
-    let mut word: Vec<(usize, char)> = Vec::new();
-    let mut chars = source.char_indices().peekable();
-    while let Some((at, c)) = chars.next() {
+    // A word is a run of letters, digits and combining marks; invisible characters inside it
+    // are dropped without ending it. `word` is where the current word starts, `ascii`
+    // whether it is plain ASCII so far (then it is copied lower-cased, byte by byte).
+    let bytes = source.as_bytes();
+    let mut word: Option<usize> = None;
+    let mut ascii = true;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii() {
+            if b.is_ascii_alphanumeric() {
+                if word.is_none() {
+                    word = Some(i);
+                    ascii = true;
+                }
+            } else {
+                if let Some(start) = word.take() {
+                    out.push_word_at(source, start, i, ascii);
+                }
+                if !out.text.ends_with(' ') {
+                    out.push(' ', i);
+                }
+            }
+            i += 1;
+            continue;
+        }
+        let c = source[i..].chars().next().unwrap_or('\u{FFFD}');
+        let at = i;
+        i += c.len_utf8();
         if is_invisible(c) {
-            let inside = !word.is_empty() && chars.peek().is_some_and(|(_, n)| n.is_alphanumeric());
+            let inside = word.is_some() && source[i..].chars().next().is_some_and(char::is_alphanumeric);
             if inside {
                 out.disguises.push(format!("U+{:04X}", c as u32));
             }
+            // Inside a word it is left out: the word is no longer a plain byte copy.
+            ascii = false;
             continue;
         }
         if c.is_alphanumeric() || is_combining_mark(c) {
-            word.push((at, c));
+            if word.is_none() {
+                word = Some(at);
+            }
+            ascii = false;
             continue;
         }
-        if !word.is_empty() {
-            out.push_word(&word);
-            word.clear();
+        if let Some(start) = word.take() {
+            out.push_word_at(source, start, at, ascii);
         }
         if !out.text.ends_with(' ') {
             out.push(' ', at);
         }
     }
-    if !word.is_empty() {
-        out.push_word(&word);
+    if let Some(start) = word {
+        out.push_word_at(source, start, source.len(), ascii);
     }
     if !out.text.ends_with(' ') {
         out.push(' ', source.len());
@@ -216,6 +246,24 @@ impl Folded {
         for c in s.chars() {
             self.push(c, origin);
         }
+    }
+
+    /// Pushes the word `source[start..end]` (its letters, digits and combining marks, and
+    /// any invisible characters inside it, which are left out).
+    fn push_word_at(&mut self, source: &str, start: usize, end: usize, ascii: bool) {
+        if ascii {
+            let from = self.text.len();
+            self.text.push_str(&source[start..end]);
+            self.text[from..].make_ascii_lowercase();
+            self.origin.extend(start..end);
+            return;
+        }
+        let word: Vec<(usize, char)> = source[start..end]
+            .char_indices()
+            .filter(|(_, c)| !is_invisible(*c))
+            .map(|(at, c)| (start + at, c))
+            .collect();
+        self.push_word(&word);
     }
 
     fn push_word(&mut self, word: &[(usize, char)]) {
@@ -282,6 +330,87 @@ pub fn fold_pattern(pattern: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The character-by-character fold this module had before its ASCII fast path.
+    fn reference_fold(source: &str) -> Folded {
+        let mut out = Folded {
+            text: String::with_capacity(source.len() + 2),
+            origin: Vec::with_capacity(source.len() + 2),
+            disguises: Vec::new(),
+        };
+        out.push(' ', 0);
+        // Walk word by word so letters of another script inside a Latin word can be spotted.
+        let mut word: Vec<(usize, char)> = Vec::new();
+        let mut chars = source.char_indices().peekable();
+        while let Some((at, c)) = chars.next() {
+            if is_invisible(c) {
+                let inside = !word.is_empty() && chars.peek().is_some_and(|(_, n)| n.is_alphanumeric());
+                if inside {
+                    out.disguises.push(format!("U+{:04X}", c as u32));
+                }
+                continue;
+            }
+            if c.is_alphanumeric() || is_combining_mark(c) {
+                word.push((at, c));
+                continue;
+            }
+            if !word.is_empty() {
+                out.push_word(&word);
+                word.clear();
+            }
+            if !out.text.ends_with(' ') {
+                out.push(' ', at);
+            }
+        }
+        if !word.is_empty() {
+            out.push_word(&word);
+        }
+        if !out.text.ends_with(' ') {
+            out.push(' ', source.len());
+        }
+        out
+    }
+
+    fn same_as_reference(text: &str) {
+        let (a, b) = (fold(text), reference_fold(text));
+        assert_eq!(a.text, b.text, "{text:?}");
+        assert_eq!(a.origin, b.origin, "{text:?}");
+        assert_eq!(a.disguises, b.disguises, "{text:?}");
+    }
+
+    #[test]
+    fn fast_path_folds_as_before() {
+        for text in [
+            "",
+            " ",
+            "a",
+            "Zwrot kosztów leków!",
+            "N\u{200B}F\u{200B}Z zwrot",
+            "\u{200B}x \u{200B} y\u{200B}",
+            "Nаrodowy Fundusz, Ваш рахунок, Їжак йде",
+            "e\u{301}te\u{34F}x ŁÓDŹ ß æ İstanbul",
+            "abc\u{FEFF}",
+            "...a--b__c 12,30 zł",
+            "x\u{0301}",
+            "\u{0301}x",
+            "𝐁𝐨𝐥𝐝 ＡＢＣ ①②",
+        ] {
+            same_as_reference(text);
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #[test]
+        fn folds_as_the_reference(text in "(?s).{0,40}") {
+            same_as_reference(&text);
+        }
+
+        #[test]
+        fn folds_mixed_text_as_the_reference(text in "[a-zA-Z0-9 .,ąłŁóаеоі\u{200B}\u{0301}\u{034F}ß-]{0,40}") {
+            same_as_reference(&text);
+        }
+    }
 
     #[test]
     fn strips_polish_and_romanian_diacritics() {

@@ -66,9 +66,20 @@ fn by_function_words(text: &str) -> Option<Lang> {
         .split(|c: char| !c.is_alphabetic())
         .filter(|w| !w.is_empty() && w.len() <= 13)
     {
-        let lower = word.to_lowercase();
+        // ASCII words are lower-cased on the stack (the function words are ASCII; other
+        // words take the full Unicode lower-casing, which may also give ASCII: "K" → "k").
+        let mut buf = [0u8; 13];
+        let heap;
+        let lower: &str = if word.is_ascii() {
+            buf[..word.len()].copy_from_slice(word.as_bytes());
+            buf[..word.len()].make_ascii_lowercase();
+            std::str::from_utf8(&buf[..word.len()]).unwrap_or_default()
+        } else {
+            heap = word.to_lowercase();
+            &heap
+        };
         for (i, (_, words)) in FUNCTION_WORDS.iter().enumerate() {
-            if words.contains(&lower.as_str()) {
+            if words.contains(&lower) {
                 counts[i] += 1;
             }
         }
@@ -158,6 +169,9 @@ mod tests {
         );
         assert_eq!(by_function_words("Va rugam sa sunati pentru detalii"), Some(Lang::Ro));
         assert_eq!(by_function_words("NFZ 312"), None);
+        // Upper case in any script: the Kelvin sign lower-cases to an ASCII "k".
+        assert_eq!(by_function_words("JA\u{212A} NIE"), Some(Lang::Pl));
+        assert_eq!(by_function_words("THE Youth AND"), Some(Lang::En));
         assert_eq!(
             detect("Prosimy o kontakt z przychodnia, jesli nie moze pan przyjsc", &[]),
             Some(Lang::Pl)

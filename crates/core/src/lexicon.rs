@@ -10,6 +10,8 @@ use serde::Deserialize;
 #[derive(Debug, Clone)]
 pub struct Lexicon {
     phrases: PhraseSet<(LureKind, Lang)>,
+    /// The phrases as given, in order (for sets that search them together with others).
+    sources: Vec<(String, (LureKind, Lang))>,
     coverage: std::collections::BTreeMap<(Lang, LureKind), usize>,
 }
 
@@ -94,7 +96,8 @@ impl Lexicon {
             }
         }
         Ok(Lexicon {
-            phrases: PhraseSet::new(all),
+            phrases: PhraseSet::new(all.clone()),
+            sources: all,
             coverage,
         })
     }
@@ -124,6 +127,11 @@ impl Lexicon {
                 end: m.end,
             })
             .collect()
+    }
+
+    /// The phrases as given, with their payloads, in order.
+    pub(crate) fn sources(&self) -> &[(String, (LureKind, Lang))] {
+        &self.sources
     }
 
     /// Number of phrases per (language, lure kind).

@@ -23,6 +23,24 @@ pub struct PhoneHit {
 static CANDIDATE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?:\+|(?-u:\b)00)?\(?\d[\d \-.()/]{6,18}\d(?-u:\b)").expect("valid regex"));
 
+/// Patterns kept compiled by libphonenumber's regex cache.
+const REGEX_CACHE: usize = 4096;
+
+/// libphonenumber compiles its patterns on demand into one LRU cache of 100 regexes
+/// (`phonenumber::metadata::DATABASE`). A country code shared by several regions (+1, +44,
+/// +7) walks more patterns than that for one number, so they were compiled again on every
+/// lookup; with a larger cache each pattern is compiled once. Same patterns, same answers.
+fn widen_regex_cache() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if let Ok(mut cache) = phonenumber::metadata::DATABASE.cache().lock() {
+            if cache.capacity() < REGEX_CACHE {
+                cache.set_capacity(REGEX_CACHE);
+            }
+        }
+    });
+}
+
 /// Parses one number as written, with `default_region` (e.g. `PL`) for national forms.
 pub fn parse(raw: &str, default_region: &str) -> Option<PhoneHit> {
     let compact: String = raw.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
@@ -43,6 +61,7 @@ pub fn parse(raw: &str, default_region: &str) -> Option<PhoneHit> {
         Some(rest) => format!("+{rest}"),
         None => compact.clone(),
     };
+    widen_regex_cache();
     let region: Option<Id> = default_region.parse().ok();
     let number: PhoneNumber = phonenumber::parse(region, &normalized).ok()?;
     // One type lookup answers both questions: libphonenumber's validity is "the type is

@@ -120,6 +120,14 @@ impl Scorer {
         }
     }
 
+    /// The weight of a finding with `code` for `kind` before composites (0 when the code is
+    /// not catalogued).
+    pub(crate) fn weight(&self, code: &str, kind: InputKind) -> f32 {
+        self.ids
+            .get(code)
+            .map_or(0.0, |&i| self.kinds[kind_slot(kind)].weights[i])
+    }
+
     /// Applies catalogue weights, composites and group caps; returns the score.
     ///
     /// Repeated codes count once at full weight; composites are judged on the codes found

@@ -237,3 +237,55 @@ fn a_local_abbreviation_claims_only_in_the_countrys_language() {
     let en_nfz = text("NFZ: you have a refund waiting, confirm your card number at the link");
     assert_eq!(en_nfz.institution.as_deref(), Some("pl.nfz"));
 }
+
+/// `Checker::first_text_lure` (the lexicon's matches judged alone) agrees with checking the
+/// text in full and taking the first `LURE_` finding, for every lexicon phrase alone, in
+/// pairs, with other signals around it, and for text without lures.
+#[test]
+fn first_text_lure_agrees_with_the_full_check() {
+    let mut phrases: Vec<String> = Vec::new();
+    for file in [
+        include_str!("../../../data/lexicons/pl.toml"),
+        include_str!("../../../data/lexicons/ro.toml"),
+        include_str!("../../../data/lexicons/en.toml"),
+        include_str!("../../../data/lexicons/uk.toml"),
+    ] {
+        for line in file.lines().filter(|l| !l.trim_start().starts_with('#')) {
+            let mut parts = line.split('"');
+            parts.next();
+            while let (Some(p), Some(_)) = (parts.next(), parts.next()) {
+                if !p.is_empty() && !line.contains("lang =") && !line.contains("kind =") {
+                    phrases.push(p.trim_end_matches('*').to_string() + if p.ends_with('*') { "ami" } else { "" });
+                }
+            }
+        }
+    }
+    assert!(phrases.len() > 100, "{}", phrases.len());
+    let mut texts: Vec<String> = vec![
+        String::new(),
+        "Minutes of Tuesday's meeting".into(),
+        "NFZ: zwrot kosztów, zadzwoń 600 123 456 https://nfz-zwrot.pl".into(),
+    ];
+    for (i, p) in phrases.iter().enumerate() {
+        texts.push(p.clone());
+        texts.push(format!("NFZ {p}! https://bit.ly/x call 0800 123 4567"));
+        let other = &phrases[(i * 7919 + 13) % phrases.len()];
+        texts.push(format!("{other} - {p}"));
+        texts.push(format!("{p}, {other} i {}", phrases[(i * 104_729 + 1) % phrases.len()]));
+    }
+    let mut found = 0;
+    for t in &texts {
+        let full = text(t)
+            .findings
+            .iter()
+            .find(|f| f.code.starts_with("LURE_"))
+            .map(|f| (f.code.clone(), f.evidence.clone()));
+        assert_eq!(
+            checker().first_text_lure(t, &healthguard_core::fold::fold(t)),
+            full,
+            "{t}"
+        );
+        found += usize::from(full.is_some());
+    }
+    assert!(found > texts.len() / 2, "{found} of {}", texts.len());
+}

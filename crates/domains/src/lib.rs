@@ -380,8 +380,8 @@ pub fn is_mixed_script(host: &str) -> bool {
 
 /// Classifies a host: URL shortener (exact match on `data/lists/shorteners.txt`), free
 /// hosting (the host or any parent on `data/lists/free_hosting.txt`), IP literal, or
-/// ordinary. Scans the embedded lists; [`DomainIndex::classify_host`] does the same with
-/// hash tables.
+/// ordinary. The embedded lists are read into hash tables once, on first use (as
+/// [`DomainIndex::classify_host`] does).
 ///
 /// ```
 /// use healthguard_domains::{classify_host, HostKind};
@@ -392,5 +392,6 @@ pub fn is_mixed_script(host: &str) -> bool {
 /// assert_eq!(classify_host("nfz.gov.pl"), HostKind::Ordinary);
 /// ```
 pub fn classify_host(host: &str) -> HostKind {
-    lists::classify_scan(host)
+    static LISTS: std::sync::LazyLock<lists::HostLists> = std::sync::LazyLock::new(lists::HostLists::embedded);
+    LISTS.classify(host)
 }

@@ -54,7 +54,9 @@ fn set(text: &'static str) -> Table<()> {
     t
 }
 
-/// Classification without any table: scans the embedded lists.
+/// Classification without any table: scans the embedded lists (the reference the tables
+/// are tested against).
+#[cfg(test)]
 pub(crate) fn classify_scan(raw: &str) -> HostKind {
     classify_with(
         raw,
@@ -91,4 +93,38 @@ fn classify_with(
         return HostKind::FreeHosting;
     }
     HostKind::Ordinary
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_agree_with_the_scan() {
+        let lists = HostLists::embedded();
+        let mut hosts: Vec<String> = entries(SHORTENERS_TXT)
+            .chain(entries(FREE_HOSTING_TXT))
+            .map(String::from)
+            .collect();
+        for h in hosts.clone() {
+            hosts.push(format!("x.{h}"));
+            hosts.push(format!("x-{h}"));
+            hosts.push(h.to_uppercase());
+        }
+        hosts.extend(
+            [
+                "192.0.2.1",
+                "[::1]",
+                "nfz.gov.pl",
+                "",
+                ".",
+                "xn--pcjent-3nf.gov.pl",
+                "pаcjent.gov.pl",
+            ]
+            .map(String::from),
+        );
+        for h in &hosts {
+            assert_eq!(lists.classify(h), classify_scan(h), "{h}");
+        }
+    }
 }

@@ -164,6 +164,7 @@ static REDIRECTOR_HOSTS: LazyLock<AhoCorasick> = LazyLock::new(|| {
         .collect();
     AhoCorasick::builder()
         .ascii_case_insensitive(true)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .build(hosts)
         .expect("valid patterns")
 });
@@ -171,7 +172,12 @@ static REDIRECTOR_HOSTS: LazyLock<AhoCorasick> = LazyLock::new(|| {
 /// Replaces known redirector URLs in plain text by their targets (or removes them when
 /// they carry only a tracking id), so that the core judges where a link really goes.
 fn unwrap_text_redirectors(text: &str) -> std::borrow::Cow<'_, str> {
-    if !REDIRECTOR_HOSTS.is_match(text) {
+    // Only a URL (with "://" before the host) is replaced: a host that is replaced lies past
+    // the first "://", so finding none there leaves the text as it is.
+    let Some(first_scheme) = text.find("://") else {
+        return std::borrow::Cow::Borrowed(text);
+    };
+    if !REDIRECTOR_HOSTS.is_match(&text[first_scheme..]) {
         return std::borrow::Cow::Borrowed(text);
     }
     // Each URL around a redirector's host: from the scheme back to the last separator,
@@ -447,8 +453,14 @@ pub fn analyze(checker: &Checker, mail: &ParsedMail, auth: &AuthOutcome) -> Anal
     if let Some(f) = subject_lure(checker, &mail.subject) {
         s.push(f);
     }
-    checker.add_text(&mut s, &window);
-    let folded = healthguard_core::fold::fold(&window);
+    // The core reads the window's first MAX_TEXT_BYTES; the rest of the judging here reuses
+    // its folded form and links when that is the whole window.
+    let read = checker.read_text(&mut s, &window);
+    let (folded, window_links) = if window.len() <= healthguard_core::MAX_TEXT_BYTES {
+        (read.folded, read.links)
+    } else {
+        (healthguard_core::fold::fold(&window), links::extract(&window))
+    };
     for (code, phrase) in generic::lures(&window, &folded) {
         let lure = code.trim_start_matches("LURE_").to_ascii_lowercase();
         s.push(Finding::new(&code, phrase).param("lure", lure));
@@ -459,7 +471,7 @@ pub fn analyze(checker: &Checker, mail: &ParsedMail, auth: &AuthOutcome) -> Anal
             s.push(Finding::new("ATTACHMENT_PASSWORD_GIVEN", given));
         }
     }
-    let mut web_hosts: Vec<String> = links::extract(&window)
+    let mut web_hosts: Vec<String> = window_links
         .into_iter()
         .filter(|l| !l.is_email && !l.is_ip)
         .map(|l| l.host)
@@ -634,13 +646,9 @@ pub(crate) fn subject_lure(checker: &Checker, subject: &str) -> Option<Finding> 
     if let Some((code, phrase)) = generic::lures(subject, &folded).into_iter().next() {
         return Some(Finding::new("LURE_IN_SUBJECT", phrase).param("lure", code));
     }
-    let mut s = checker.signals(InputKind::Text);
-    checker.add_text(&mut s, subject);
-    let a = checker.conclude(s);
-    a.findings
-        .iter()
-        .find(|f| f.code.starts_with("LURE_"))
-        .map(|f| Finding::new("LURE_IN_SUBJECT", f.evidence.clone()).param("lure", f.code.clone()))
+    checker
+        .first_text_lure(subject, &folded)
+        .map(|(code, evidence)| Finding::new("LURE_IN_SUBJECT", evidence).param("lure", code))
 }
 
 /// The text judged for requests (subject and the first [`LURE_WINDOW`] bytes of the body

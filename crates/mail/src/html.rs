@@ -39,7 +39,7 @@ pub fn scan(html: &str, max_links: usize, max_text: usize) -> HtmlScan {
     let mut anchor: Option<(String, String)> = None;
     let mut text_from = 0;
     while i < b.len() {
-        let Some(lt) = memchr(b'<', &b[i..]).map(|p| p + i) else {
+        let Some(lt) = find_byte(html, i, b'<') else {
             break;
         };
         // Text before the tag.
@@ -53,12 +53,12 @@ pub fn scan(html: &str, max_links: usize, max_text: usize) -> HtmlScan {
         }
         i = lt + 1;
         if b[i..].starts_with(b"!--") {
-            i = find(b, i + 3, b"-->").map_or(b.len(), |p| p + 3);
+            i = find(html, i + 3, "-->").map_or(b.len(), |p| p + 3);
             text_from = i;
             continue;
         }
         if i < b.len() && (b[i] == b'!' || b[i] == b'?') {
-            i = memchr(b'>', &b[i..]).map_or(b.len(), |p| p + i + 1);
+            i = find_byte(html, i, b'>').map_or(b.len(), |p| p + 1);
             text_from = i;
             continue;
         }
@@ -78,11 +78,22 @@ pub fn scan(html: &str, max_links: usize, max_text: usize) -> HtmlScan {
             // Let the next search start after it while keeping it in the text run.
             continue;
         }
-        let name = html[name_start..j].to_ascii_lowercase();
-        let (attrs, end) = attributes(html, j);
+        // Lower-cased on the stack; no element this scanner knows has a longer name.
+        let mut lower = [0u8; 16];
+        let name = match b.get(name_start..j).filter(|n| n.len() <= lower.len()) {
+            Some(n) => {
+                lower[..n.len()].copy_from_slice(n);
+                lower[..n.len()].make_ascii_lowercase();
+                std::str::from_utf8(&lower[..n.len()]).unwrap_or_default()
+            }
+            None => "",
+        };
+        // Attributes are read only for the elements whose attributes are used.
+        let keep = !closing && matches!(name, "a" | "area" | "form" | "input" | "meta");
+        let (attrs, end) = attributes(html, j, keep);
         i = end;
         text_from = end;
-        match (name.as_str(), closing) {
+        match (name, closing) {
             ("script" | "style" | "title" | "noscript" | "template", false) => {
                 // Raw text until the matching end tag.
                 let close = format!("</{name}");
@@ -171,9 +182,41 @@ fn newline(text: &mut String, max_text: usize) {
 
 /// Appends decoded, white-space-collapsed text to the body text and the open anchor's text.
 fn push_text(text: &mut String, raw: &str, max_text: usize, anchor: Option<&mut String>) {
+    if anchor.is_none() && text.len() >= max_text {
+        return;
+    }
     let decoded = decode_entities(raw);
     let mut anchor = anchor;
-    for c in decoded.chars() {
+    let mut rest: &str = &decoded;
+    while let Some(c) = rest.chars().next() {
+        // A run of ASCII characters other than white space is copied at once (each is one
+        // byte: as many as fit, as the loop below would push them one by one).
+        let run = rest
+            .bytes()
+            .position(|b| !b.is_ascii() || matches!(b, b'\t'..=b'\r' | b' '))
+            .unwrap_or(rest.len());
+        if run > 0 {
+            let run_text = &rest[..run];
+            if text.len() < max_text {
+                text.push_str(&run_text[..run.min(max_text - text.len())]);
+            }
+            if let Some(a) = anchor.as_deref_mut() {
+                if a.len() < MAX_ANCHOR_TEXT {
+                    a.push_str(&run_text[..run.min(MAX_ANCHOR_TEXT - a.len())]);
+                }
+            }
+            rest = &rest[run..];
+            continue;
+        }
+        rest = &rest[c.len_utf8()..];
+        // After one white-space character, more ASCII white space changes nothing.
+        let ws_run = rest
+            .bytes()
+            .position(|b| !matches!(b, b'\t'..=b'\r' | b' '))
+            .unwrap_or(rest.len());
+        if ws_run > 0 && (c.is_whitespace() || c == '\u{a0}') {
+            rest = &rest[ws_run..];
+        }
         let ws = c.is_whitespace() || c == '\u{a0}';
         if text.len() < max_text {
             if ws {
@@ -200,7 +243,8 @@ fn push_text(text: &mut String, raw: &str, max_text: usize, anchor: Option<&mut 
 
 /// Parses attributes from `start` (just after the tag name) to the closing `>`; returns
 /// them (names lower-cased, values entity-decoded) and the index after the tag.
-fn attributes(html: &str, start: usize) -> (Vec<(String, String)>, usize) {
+/// With `keep` false only the end is found (nothing is allocated).
+fn attributes(html: &str, start: usize, keep: bool) -> (Vec<(String, String)>, usize) {
     let b = html.as_bytes();
     let mut attrs = Vec::new();
     let mut i = start;
@@ -223,7 +267,11 @@ fn attributes(html: &str, start: usize) -> (Vec<(String, String)>, usize) {
             i += 1;
             continue;
         }
-        let name = html[n0..i].to_ascii_lowercase();
+        let name = if keep {
+            html[n0..i].to_ascii_lowercase()
+        } else {
+            String::new()
+        };
         while i < b.len() && b[i].is_ascii_whitespace() {
             i += 1;
         }
@@ -236,18 +284,22 @@ fn attributes(html: &str, start: usize) -> (Vec<(String, String)>, usize) {
             if i < b.len() && (b[i] == b'"' || b[i] == b'\'') {
                 let q = b[i];
                 let v0 = i + 1;
-                let v1 = memchr(q, &b[v0..]).map_or(b.len(), |p| p + v0);
-                value = decode_entities(&html[v0..v1]);
+                let v1 = find_byte(html, v0, q).unwrap_or(b.len());
+                if keep {
+                    value = decode_entities(&html[v0..v1]).into_owned();
+                }
                 i = (v1 + 1).min(b.len());
             } else {
                 let v0 = i;
                 while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'>' {
                     i += 1;
                 }
-                value = decode_entities(&html[v0..i]);
+                if keep {
+                    value = decode_entities(&html[v0..i]).into_owned();
+                }
             }
         }
-        if attrs.len() < 64 {
+        if keep && attrs.len() < 64 {
             attrs.push((name, value));
         }
     }
@@ -257,18 +309,28 @@ fn attr<'a>(attrs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     attrs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
 }
 
-fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&c| c == needle)
+/// The first `needle` (an ASCII byte) in `html` from byte `from`: the standard library's
+/// search (a word at a time) when `from` is a character boundary, as it always is here.
+fn find_byte(html: &str, from: usize, needle: u8) -> Option<usize> {
+    match html.get(from..) {
+        Some(rest) if needle.is_ascii() => rest.find(char::from(needle)),
+        _ => html.as_bytes().get(from..)?.iter().position(|&c| c == needle),
+    }
+    .map(|p| p + from)
 }
 
-fn find(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
-    if from >= hay.len() {
+/// The first `needle` in `html` from byte `from`.
+fn find(html: &str, from: usize, needle: &str) -> Option<usize> {
+    if from >= html.len() {
         return None;
     }
-    hay[from..]
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|p| p + from)
+    match html.get(from..) {
+        Some(rest) => rest.find(needle),
+        None => html.as_bytes()[from..]
+            .windows(needle.len())
+            .position(|w| w == needle.as_bytes()),
+    }
+    .map(|p| p + from)
 }
 
 fn find_ci(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
@@ -283,9 +345,9 @@ fn find_ci(hay: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
 
 /// Decodes character references: numeric ones and the named ones mail uses (Latin-1,
 /// Polish and Romanian letters, typography). Unknown names stay as written.
-pub(crate) fn decode_entities(s: &str) -> String {
+pub(crate) fn decode_entities(s: &str) -> std::borrow::Cow<'_, str> {
     if !s.contains('&') {
-        return s.to_string();
+        return std::borrow::Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
@@ -308,7 +370,7 @@ pub(crate) fn decode_entities(s: &str) -> String {
         }
     }
     out.push_str(rest);
-    out
+    std::borrow::Cow::Owned(out)
 }
 
 /// The character of an entity name (without `&` and `;`); `Some(None)` for entities that
