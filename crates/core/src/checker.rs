@@ -511,7 +511,11 @@ impl Checker {
                     evidence: phrase(),
                     strength: 1,
                 }),
-                TextPhrase::Lure(kind, lang) => lures.push((kind, phrase(), lang)),
+                TextPhrase::Lure(kind, lang) => {
+                    if !crate::lexicon::negated_request(kind, &folded.text[..m.start]) {
+                        lures.push((kind, phrase(), lang));
+                    }
+                }
                 TextPhrase::Advisory(slot, px) => {
                     if seen_phrases.entry(slot).or_default().insert(px) {
                         advisory_hits.push((slot, phrase()));

@@ -47,6 +47,12 @@ pub struct LureHit {
 /// Folded words that negate a request after them ("don't" folds to "don t").
 const NEGATIONS: [&str; 9] = ["not", "never", "t", "nie", "nigdy", "nu", "niciodata", "не", "ніколи"];
 
+/// Whether a lure of this kind, after the folded text `before`, is a negated request
+/// ("please do not reply to this email"): advice, not a lure.
+pub(crate) fn negated_request(kind: LureKind, before: &str) -> bool {
+    is_request(kind) && negated(before)
+}
+
 /// Lures that ask the reader to do or give something: "do not" before them turns them into
 /// advice. (Not news of a failed delivery or a threat: "could not be delivered" is the lure.)
 fn is_request(kind: LureKind) -> bool {
@@ -119,7 +125,7 @@ impl Lexicon {
     pub fn find(&self, text: &Folded) -> Vec<LureHit> {
         self.phrases
             .find(text)
-            .filter(|m| !(is_request(m.payload.0) && negated(&text.text[..m.start])))
+            .filter(|m| !negated_request(m.payload.0, &text.text[..m.start]))
             .map(|m| LureHit {
                 kind: m.payload.0,
                 lang: m.payload.1,

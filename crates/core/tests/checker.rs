@@ -289,3 +289,12 @@ fn first_text_lure_agrees_with_the_full_check() {
     }
     assert!(found > texts.len() / 2, "{found} of {}", texts.len());
 }
+
+#[test]
+fn negated_requests_are_not_lures_in_a_whole_check() {
+    // Written by the project: automated mail's "do not reply" is advice, not a callback lure.
+    let a = text("Your appointment is confirmed. Please do not reply to this email.");
+    assert!(!codes(&a).contains(&"LURE_CALLBACK"), "{:?}", codes(&a));
+    let a = text("Your account will be closed. Please reply to this email with your details.");
+    assert!(codes(&a).contains(&"LURE_CALLBACK"), "{:?}", codes(&a));
+}

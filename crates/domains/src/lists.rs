@@ -104,6 +104,7 @@ mod tests {
         let lists = HostLists::embedded();
         let mut hosts: Vec<String> = entries(SHORTENERS_TXT)
             .chain(entries(FREE_HOSTING_TXT))
+            .chain(entries(FILE_HOSTING_TXT))
             .map(String::from)
             .collect();
         for h in hosts.clone() {
