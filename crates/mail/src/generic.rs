@@ -663,6 +663,24 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// The text-reading signals take any input without panicking (odd Unicode, separators
+        /// at the end, multi-byte characters next to the byte offsets they compute).
+        #[test]
+        fn text_signals_never_panic(text in "\\PC{0,80}", tail in "[:=]?[\\p{L}\\d ]{0,8}") {
+            let text = format!("{text} hasło{tail}");
+            if let Some(given) = password_given(&text, &fold(&text)) {
+                proptest::prop_assert!(text.contains(&given), "{given:?} not in {text:?}");
+            }
+            if let Some(f) = subject_random_token(&text) {
+                proptest::prop_assert!(text.contains(&f.evidence), "{:?}", f.evidence);
+            }
+            let _ = styled_letters(&text, &text);
+            let _ = display_name_reference_number(&text);
+            let _ = organisation_on_freemail(&text, Some("gmail.com"));
+        }
+    }
+
     #[test]
     fn data_files_are_well_formed() {
         // Each list: no entry twice; lures are `kind | phrase` with a known kind.
