@@ -55,6 +55,20 @@ pub enum InputKind {
 }
 
 impl InputKind {
+    /// Every kind, in declaration order: `ALL[k.index()] == k`.
+    pub const ALL: [InputKind; 5] = [
+        InputKind::Sms,
+        InputKind::Email,
+        InputKind::Url,
+        InputKind::Phone,
+        InputKind::Text,
+    ];
+
+    /// Position in [`InputKind::ALL`], for tables with one slot per kind.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     /// Lower-case name, as in JSON and in `data/scores.toml` (`[kinds.email]`).
     pub fn name(self) -> &'static str {
         match self {
@@ -150,5 +164,17 @@ impl Analysis {
     /// Whether any finding has this code.
     pub fn has(&self, code: &str) -> bool {
         self.findings.iter().any(|f| f.code == code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::InputKind;
+
+    #[test]
+    fn every_kind_sits_at_its_index() {
+        for (i, k) in InputKind::ALL.into_iter().enumerate() {
+            assert_eq!(k.index(), i, "{k:?}");
+        }
     }
 }

@@ -6,25 +6,6 @@ use crate::analysis::{Finding, InputKind};
 use crate::catalogue::Catalogue;
 use rustc_hash::FxHashMap;
 
-/// Input kinds in the order of [`Scorer::kinds`].
-const KINDS: [InputKind; 5] = [
-    InputKind::Sms,
-    InputKind::Email,
-    InputKind::Url,
-    InputKind::Phone,
-    InputKind::Text,
-];
-
-fn kind_slot(kind: InputKind) -> usize {
-    match kind {
-        InputKind::Sms => 0,
-        InputKind::Email => 1,
-        InputKind::Url => 2,
-        InputKind::Phone => 3,
-        InputKind::Text => 4,
-    }
-}
-
 /// A composite rule as code indices, for one input kind.
 struct Rule {
     /// The composite's code (as in the catalogue).
@@ -56,7 +37,7 @@ pub(crate) struct Scorer {
     group_of: Vec<usize>,
     /// Cap per group index.
     caps: Vec<f32>,
-    /// Per input kind, in the order of `KINDS`.
+    /// Per input kind, in the order of `InputKind::ALL`.
     kinds: Vec<KindTable>,
 }
 
@@ -87,7 +68,7 @@ impl Scorer {
             })
             .collect();
         let caps = groups.iter().map(|g| catalogue.group_cap(g)).collect();
-        let kinds = KINDS
+        let kinds = InputKind::ALL
             .iter()
             .map(|k| {
                 let kind = k.name();
@@ -123,9 +104,7 @@ impl Scorer {
     /// The weight of a finding with `code` for `kind` before composites (0 when the code is
     /// not catalogued).
     pub(crate) fn weight(&self, code: &str, kind: InputKind) -> f32 {
-        self.ids
-            .get(code)
-            .map_or(0.0, |&i| self.kinds[kind_slot(kind)].weights[i])
+        self.ids.get(code).map_or(0.0, |&i| self.kinds[kind.index()].weights[i])
     }
 
     /// Applies catalogue weights, composites and group caps; returns the score.
@@ -133,7 +112,7 @@ impl Scorer {
     /// Repeated codes count once at full weight; composites are judged on the codes found
     /// before any composite is added.
     pub(crate) fn score(&self, findings: &mut Vec<Finding>, kind: InputKind) -> f32 {
-        let table = &self.kinds[kind_slot(kind)];
+        let table = &self.kinds[kind.index()];
         let words = self.group_of.len().div_ceil(64);
         // One allocation: present codes, then counted codes.
         let mut bits = vec![0u64; 2 * words];

@@ -16,13 +16,6 @@ pub const LATENCY_BUCKETS: [f64; 14] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
-const KINDS: [InputKind; 5] = [
-    InputKind::Sms,
-    InputKind::Email,
-    InputKind::Url,
-    InputKind::Phone,
-    InputKind::Text,
-];
 const VERDICTS: [Verdict; 4] = [
     Verdict::Official,
     Verdict::Unverified,
@@ -103,10 +96,6 @@ impl RouteStats {
     }
 }
 
-fn kind_ix(kind: InputKind) -> usize {
-    KINDS.iter().position(|k| *k == kind).unwrap_or(0)
-}
-
 fn verdict_ix(v: Verdict) -> usize {
     VERDICTS.iter().position(|x| *x == v).unwrap_or(0)
 }
@@ -141,7 +130,7 @@ impl Metrics {
 
     /// Records a verdict given by a check or a report.
     pub fn verdict(&self, kind: InputKind, verdict: Verdict) {
-        self.verdicts[kind_ix(kind) * 4 + verdict_ix(verdict)].fetch_add(1, Ordering::Relaxed);
+        self.verdicts[kind.index() * 4 + verdict_ix(verdict)].fetch_add(1, Ordering::Relaxed);
     }
 
     /// Records a stored report (`true`) or one refused by storage (`false`).
@@ -221,14 +210,14 @@ impl Metrics {
             "# HELP healthguard_verdicts_total Verdicts given, by kind of message."
         );
         let _ = writeln!(out, "# TYPE healthguard_verdicts_total counter");
-        for kind in KINDS {
+        for kind in InputKind::ALL {
             for verdict in VERDICTS {
                 let _ = writeln!(
                     out,
                     "healthguard_verdicts_total{{kind=\"{}\",verdict=\"{}\"}} {}",
                     kind_name(kind),
                     verdict.name(),
-                    self.verdicts[kind_ix(kind) * 4 + verdict_ix(verdict)].load(Ordering::Relaxed)
+                    self.verdicts[kind.index() * 4 + verdict_ix(verdict)].load(Ordering::Relaxed)
                 );
             }
         }
