@@ -11,7 +11,7 @@ use crate::attach::Class;
 use crate::auth::{aligned, AuthOutcome, AuthResult, Authenticator};
 use crate::generic;
 use crate::lists::{is_freemail, percent_decode, unwrap_redirector, Redirect};
-use crate::parse::{Mailbox, ParsedMail, Problem};
+use crate::parse::{letters_seen, Mailbox, ParsedMail, Problem, FEW_LETTERS};
 use crate::Limits;
 use aho_corasick::AhoCorasick;
 use healthguard_core::links::{self, Link};
@@ -584,10 +584,8 @@ pub fn analyze(checker: &Checker, mail: &ParsedMail, auth: &AuthOutcome) -> Anal
     }
 
     // A body that is only pictures: nothing for a text filter, or a reader, to check.
-    let letters = mail
-        .html_view_letters
-        .unwrap_or_else(|| mail.text.chars().filter(|c| c.is_alphabetic()).take(20).count());
-    if mail.images > 0 && letters < 20 && mail.attachments.iter().all(|a| !a.content.class.is_risky()) {
+    let letters = mail.html_view_letters.unwrap_or_else(|| letters_seen(&mail.text));
+    if mail.images > 0 && letters < FEW_LETTERS && mail.attachments.iter().all(|a| !a.content.class.is_risky()) {
         s.push(Finding::new(
             "IMAGE_ONLY_BODY",
             format!("{} image(s), {letters} letters of text", mail.images),

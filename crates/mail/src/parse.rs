@@ -108,7 +108,7 @@ pub struct ParsedMail {
     pub text: String,
     /// Whether the body is HTML.
     pub html: bool,
-    /// Letters (up to 20) in the HTML view when it had almost none and the plain-text
+    /// Letters (counted up to 20) in the HTML view when it had almost none and the plain-text
     /// alternative was added to [`ParsedMail::text`] in its place; `None` otherwise.
     pub html_view_letters: Option<usize>,
     /// Links from HTML with their visible text (at most [`Limits::max_links`]).
@@ -305,6 +305,14 @@ fn read_headers(m: &Message, out: &mut ParsedMail) {
     }
 }
 
+/// Fewer letters than this in what the reader sees make a body of pictures.
+pub(crate) const FEW_LETTERS: usize = 20;
+
+/// The letters of `text`, counted up to [`FEW_LETTERS`].
+pub(crate) fn letters_seen(text: &str) -> usize {
+    text.chars().filter(|c| c.is_alphabetic()).take(FEW_LETTERS).count()
+}
+
 /// The `d=` tag of a raw `DKIM-Signature` value.
 fn dkim_domain(raw: &[u8], range: std::ops::Range<usize>) -> Option<String> {
     let value = String::from_utf8_lossy(raw.get(range)?);
@@ -377,15 +385,8 @@ impl Walk<'_> {
         }
         // An HTML view that is only pictures, with a plain-text alternative that says
         // something: text-mode clients and screen readers show the plain text, so judge it.
-        let letters = out
-            .text
-            .get(before..)
-            .unwrap_or_default()
-            .chars()
-            .filter(|c| c.is_alphabetic())
-            .take(20)
-            .count();
-        if use_html && letters < 20 {
+        let letters = letters_seen(out.text.get(before..).unwrap_or_default());
+        if use_html && letters < FEW_LETTERS {
             let plain: Vec<u32> = m
                 .text_body
                 .iter()
