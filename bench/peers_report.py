@@ -30,6 +30,17 @@ def offline_artefact(symbol):
     return symbol == "HFILTER_HOSTNAME_UNKNOWN" or "_NORES" in symbol or symbol.startswith("RDNS_")
 
 
+def rspamd_score(row, strip_artefacts):
+    """An rspamd.tsv row's score, less the offline artefacts' weights when asked; None when
+    the row has no number."""
+    syms = [x.rsplit("=", 1) for x in (row[4].split(",") if len(row) > 4 and row[4] else [])]
+    try:
+        artefacts = sum(float(w) for name, w in syms if offline_artefact(name)) if strip_artefacts else 0.0
+        return float(row[2]) - artefacts
+    except ValueError:
+        return None
+
+
 def read_tsv(path):
     if not os.path.exists(path):
         return []
@@ -154,12 +165,8 @@ def main():
                       rows_for(labels, {p: r[3] == "reject" for p, r in rs.items()})))
 
         def without_artefacts(r):
-            syms = [s.rsplit("=", 1) for s in (r[4].split(",") if len(r) > 4 and r[4] else [])]
-            try:
-                score = float(r[2]) - sum(float(w) for name, w in syms if offline_artefact(name))
-            except ValueError:
-                return False
-            return score >= RSPAMD_GREYLIST
+            score = rspamd_score(r, strip_artefacts=True)
+            return score is not None and score >= RSPAMD_GREYLIST
 
         table.append(("rspamd: any action, minus offline artefacts (diagnostic)", speed("rspamd"),
                       rows_for(labels, {p: without_artefacts(r) for p, r in rs.items()})))
@@ -177,14 +184,8 @@ def main():
         budget = hg_c["fp"]
         scored = []
         if rs:
-            def rs_score(r, strip):
-                syms = [x.rsplit("=", 1) for x in (r[4].split(",") if len(r) > 4 and r[4] else [])]
-                try:
-                    return float(r[2]) - (sum(float(w) for name, w in syms if offline_artefact(name)) if strip else 0.0)
-                except ValueError:
-                    return None
-            scored.append(("rspamd score", {p: rs_score(r, False) for p, r in rs.items()}))
-            scored.append(("rspamd score minus offline artefacts", {p: rs_score(r, True) for p, r in rs.items()}))
+            scored.append(("rspamd score", {p: rspamd_score(r, False) for p, r in rs.items()}))
+            scored.append(("rspamd score minus offline artefacts", {p: rspamd_score(r, True) for p, r in rs.items()}))
         if sa:
             def sa_score(r):
                 try:
