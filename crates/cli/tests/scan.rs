@@ -152,22 +152,17 @@ fn completion_order_holds_the_same_lines_as_sorted_order_and_threads_do_not_chan
         v.sort();
         v
     };
-    let one = scan(&[
-        s(&f.join("corpus")),
-        s(&f.join("mbox")),
-        "--format",
-        "jsonl",
-        "--threads",
-        "1",
-    ]);
-    let four = scan(&[
-        s(&f.join("corpus")),
-        s(&f.join("mbox")),
-        "--format",
-        "jsonl",
-        "--threads",
-        "4",
-    ]);
+    let with_threads = |n: &str| {
+        scan(&[
+            s(&f.join("corpus")),
+            s(&f.join("mbox")),
+            "--format",
+            "jsonl",
+            "--threads",
+            n,
+        ])
+    };
+    let (one, four) = (with_threads("1"), with_threads("4"));
     assert_eq!(strip(&one), strip(&four));
     assert_eq!(strip(&one).len(), 10);
 }
