@@ -5,6 +5,7 @@
 //! core lexicons do not cover (`data/brands.txt`, `data/lures.txt`).
 
 use crate::html::HtmlLink;
+use crate::lists::lines;
 use crate::parse::Mailbox;
 use healthguard_core::fold::{fold, Folded};
 use healthguard_core::links::{self, Link};
@@ -12,12 +13,6 @@ use healthguard_core::{Finding, PhraseSet};
 use healthguard_domains::registrable_domain;
 use std::collections::HashMap;
 use std::sync::LazyLock;
-
-fn lines(text: &'static str) -> impl Iterator<Item = &'static str> {
-    text.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('#'))
-}
 
 /// (brand words, domains it sends from). `_` in the file joins words ("home_depot").
 struct Brand {

@@ -39,7 +39,8 @@ static REDIRECTORS: LazyLock<Vec<Redirector>> = LazyLock::new(|| {
         .collect()
 });
 
-fn lines(text: &'static str) -> impl Iterator<Item = &'static str> {
+/// The entries of an embedded data file: trimmed lines, blank lines and `#` comments skipped.
+pub(crate) fn lines(text: &'static str) -> impl Iterator<Item = &'static str> {
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
