@@ -92,18 +92,34 @@ pub struct CheckArgs {
 pub struct MailAuthArgs {
     /// `online`: verify against live DNS (system resolver, bounded timeouts); `off`: do not
     /// verify (no institution can then be confirmed as the sender).
-    #[arg(long, value_enum, value_name = "MODE", conflicts_with_all = ["dns_fixture", "trust_authres"])]
+    #[arg(long, value_enum, value_name = "MODE", conflicts_with_all = ["dns_fixture", "trust_authres", "trust_authres_topmost"])]
     pub dns: Option<DnsMode>,
     /// Verify against DNS records read from this file (tests, offline use).
-    #[arg(long, value_name = "FILE", conflicts_with = "trust_authres")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["trust_authres", "trust_authres_topmost"])]
     pub dns_fixture: Option<PathBuf>,
     /// Trust `Authentication-Results` headers only when added by your own MTA with this
     /// authserv-id (attackers add fake ones).
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", conflicts_with = "trust_authres_topmost")]
     pub trust_authres: Option<String>,
+    /// Trust the topmost `Authentication-Results` header of each message, whoever wrote it:
+    /// for STORED mail only (measuring "as deployed", where your MTA wrote that header),
+    /// never for live traffic (anyone can add one).
+    #[arg(long)]
+    pub trust_authres_topmost: bool,
     /// A forwarder or mailing list whose ARC seal is trusted (repeatable).
     #[arg(long = "trusted-arc-sealer", value_name = "DOMAIN")]
     pub trusted_arc_sealers: Vec<String>,
+}
+
+/// `eval email --split`: the part of each corpus that is counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Split {
+    /// Every file.
+    All,
+    /// Files whose name hashes to the tuning half.
+    Tuning,
+    /// Files whose name hashes to the validation half.
+    Validation,
 }
 
 /// `--dns` modes.
@@ -317,6 +333,10 @@ pub struct EvalEmailArgs {
     /// How many false positives and misses to list, with their findings.
     #[arg(long, default_value_t = 10)]
     pub show: usize,
+    /// Which files are counted: `all`, or the `tuning` or `validation` half of every corpus
+    /// (by a hash of the file name). Tune on one half, report the other.
+    #[arg(long, value_enum, default_value_t = Split::All)]
+    pub split: Split,
     /// Also write every message's result (with its label) to this file, one JSON per line.
     #[arg(long, value_name = "FILE")]
     pub jsonl: Option<PathBuf>,

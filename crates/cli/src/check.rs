@@ -68,6 +68,8 @@ pub fn auth_source(args: &MailAuthArgs) -> healthguard_mail::AuthSource {
     use healthguard_mail::AuthSource;
     if let Some(id) = &args.trust_authres {
         AuthSource::TrustedHeaders(id.clone())
+    } else if args.trust_authres_topmost {
+        AuthSource::TopmostHeader
     } else if let Some(path) = &args.dns_fixture {
         AuthSource::DnsFixture(path.clone())
     } else if args.dns == Some(DnsMode::Online) {

@@ -260,6 +260,20 @@ impl Authenticator for TrustedHeaders {
     }
 }
 
+/// Trusts the topmost `Authentication-Results` header whoever wrote it: for stored mail
+/// measured "as deployed" (its receiving MTA wrote that header), never for live traffic.
+#[derive(Debug, Clone, Default)]
+pub struct TopmostHeader {
+    /// ARC sealers (domains) whose seal may vouch for a result broken by forwarding.
+    pub trusted_arc_sealers: Vec<String>,
+}
+
+impl Authenticator for TopmostHeader {
+    fn authenticate(&self, _raw: &[u8], mail: &ParsedMail) -> AuthOutcome {
+        crate::authres::from_topmost_header(mail, &self.trusted_arc_sealers)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -279,24 +279,47 @@ pub(crate) fn apply_arc(out: &mut AuthOutcome, mail: &ParsedMail, trusted: &[Str
 /// `authserv_id` (case-insensitive); every other such header is ignored. ARC sealers in
 /// `trusted_arc_sealers` may vouch for results broken by forwarding.
 pub fn from_trusted_headers(mail: &ParsedMail, authserv_id: &str, trusted_arc_sealers: &[String]) -> AuthOutcome {
+    let id = authserv_id.trim().to_ascii_lowercase();
+    from_first_header(
+        mail,
+        |r| !id.is_empty() && r.authserv_id == id,
+        authserv_id,
+        trusted_arc_sealers,
+    )
+}
+
+/// The outcome told by the topmost `Authentication-Results` header, whoever wrote it. For
+/// stored mail only (an evaluation "as deployed": the receiving MTA wrote that header);
+/// never for live traffic, where anyone can add one above the MTA's.
+pub fn from_topmost_header(mail: &ParsedMail, trusted_arc_sealers: &[String]) -> AuthOutcome {
+    from_first_header(mail, |_| true, "the topmost header", trusted_arc_sealers)
+}
+
+/// The outcome of the first (topmost) parsable `Authentication-Results` header that `pick`
+/// accepts; `source` names it in the notes.
+fn from_first_header(
+    mail: &ParsedMail,
+    pick: impl Fn(&AuthResults) -> bool,
+    source: &str,
+    trusted_arc_sealers: &[String],
+) -> AuthOutcome {
     let mut out = AuthOutcome {
         method: AuthMethod::TrustedHeaders,
         from_domain: from_domain(mail),
         ..AuthOutcome::default()
     };
-    let id = authserv_id.trim().to_ascii_lowercase();
     let trusted = mail
         .auth_headers
         .iter()
         .filter(|h| h.name.eq_ignore_ascii_case("Authentication-Results"))
         .filter_map(|h| parse_header(&h.value))
-        .find(|r| !id.is_empty() && r.authserv_id == id);
+        .find(pick);
     let Some(results) = trusted else {
         out.notes
-            .push(format!("no Authentication-Results header from {authserv_id}"));
+            .push(format!("no Authentication-Results header from {source}"));
         return out;
     };
-    out.notes.push(format!("Authentication-Results from {authserv_id}"));
+    out.notes.push(format!("Authentication-Results from {source}"));
     apply(&mut out, &results);
     apply_arc(&mut out, mail, trusted_arc_sealers);
     out
@@ -353,6 +376,31 @@ mod tests {
         assert!(o.aligned_domain.is_none());
         let o = from_trusted_headers(&m, "attacker.example.net", &[]);
         assert_eq!(o.dmarc, AuthResult::None);
+    }
+
+    #[test]
+    fn topmost_header_whoever_wrote_it() {
+        let m = mail(
+            &[
+                (
+                    "Authentication-Results",
+                    "mx.store.example; dkim=pass header.d=shop.example; dmarc=pass header.from=shop.example",
+                ),
+                (
+                    "Authentication-Results",
+                    "relay.example; dmarc=fail header.from=shop.example",
+                ),
+            ],
+            "news@shop.example",
+        );
+        let o = from_topmost_header(&m, &[]);
+        assert_eq!(o.dmarc, AuthResult::Pass);
+        assert_eq!(o.aligned_domain.as_deref(), Some("shop.example"));
+        assert_eq!(o.dkim_domains, ["shop.example"]);
+        // No header at all: nothing known, and the note says so.
+        let o = from_topmost_header(&mail(&[], "news@shop.example"), &[]);
+        assert_eq!((o.dmarc, o.aligned_domain), (AuthResult::None, None));
+        assert!(o.notes[0].starts_with("no Authentication-Results"));
     }
 
     #[test]

@@ -42,7 +42,7 @@ mod zipdir;
 
 pub use analyze::{analyze, check};
 pub use attach::{ArchiveInfo, Attachment, Class, Sniffed};
-pub use auth::{AuthMethod, AuthOutcome, AuthResult, Authenticator, Envelope, NoAuth, TrustedHeaders};
+pub use auth::{AuthMethod, AuthOutcome, AuthResult, Authenticator, Envelope, NoAuth, TopmostHeader, TrustedHeaders};
 pub use html::{scan as scan_html, HtmlLink, HtmlScan};
 pub use lists::{is_freemail, unwrap_redirector, Redirect};
 pub use parse::{parse, Hop, Mailbox, ParsedMail, Problem, RawHeader};
@@ -51,7 +51,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// Where authentication results come from (the CLI's `--dns online`, `--dns-fixture FILE`
-/// and `--trust-authres ID`).
+/// `--trust-authres ID` and `--trust-authres-topmost`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum AuthSource {
     /// Nothing is checked: every claim of an institution stays unconfirmed.
@@ -59,6 +59,9 @@ pub enum AuthSource {
     None,
     /// Trust the topmost `Authentication-Results` header with this authserv-id.
     TrustedHeaders(String),
+    /// Trust the topmost `Authentication-Results` header, whoever wrote it: stored mail
+    /// measured as deployed, never live traffic.
+    TopmostHeader,
     /// Verify here against records from a DNS fixture file (no network).
     DnsFixture(PathBuf),
     /// Verify here against live DNS (system resolver).
@@ -82,6 +85,9 @@ pub fn authenticator(
         AuthSource::None => Box::new(NoAuth),
         AuthSource::TrustedHeaders(id) => Box::new(TrustedHeaders {
             authserv_id: id.clone(),
+            trusted_arc_sealers: sealers,
+        }),
+        AuthSource::TopmostHeader => Box::new(TopmostHeader {
             trusted_arc_sealers: sealers,
         }),
         AuthSource::DnsFixture(path) => {

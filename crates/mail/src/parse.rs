@@ -81,6 +81,65 @@ pub enum Problem {
     },
 }
 
+/// What `List-Id` and the `List-*` URL headers say. Written by the sender (or the list), so
+/// evidence of a list's infrastructure only where authentication vouches for it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ListHeaders {
+    /// The `List-Id` identifier, lower case (`<users.lists.example.org>` →
+    /// `users.lists.example.org`).
+    pub id: Option<String>,
+    /// Host names of the `http(s):` and `mailto:` URLs of `List-Unsubscribe`, `List-Post`,
+    /// `List-Help`, `List-Archive`, `List-Subscribe` and `List-Owner` (at most 20).
+    pub hosts: Vec<String>,
+}
+
+impl ListHeaders {
+    /// Whether any list header was present.
+    pub fn is_list(&self) -> bool {
+        self.id.is_some() || !self.hosts.is_empty()
+    }
+
+    /// Reads a `List-Id` value: the identifier in angle brackets, else the whole value.
+    fn read_id(&mut self, value: &str) {
+        let inner = match (value.rfind('<'), value.rfind('>')) {
+            (Some(a), Some(b)) if a < b => &value[a + 1..b],
+            _ => value,
+        };
+        let id = inner.trim().trim_end_matches('.').to_ascii_lowercase();
+        if !id.is_empty() && !id.contains(char::is_whitespace) {
+            self.id = Some(id);
+        }
+    }
+
+    /// Reads the hosts of the `<URL>` entries of a `List-*` header.
+    fn read_urls(&mut self, value: &str) {
+        for entry in value.split('<').skip(1) {
+            let Some(url) = entry.split('>').next() else { continue };
+            let url = url.trim();
+            let rest = if let Some(r) = url.get(..7).filter(|p| p.eq_ignore_ascii_case("mailto:")) {
+                url[r.len()..]
+                    .split(['?', ','])
+                    .next()
+                    .unwrap_or_default()
+                    .rsplit('@')
+                    .next()
+            } else {
+                url.split_once("://")
+                    .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http"))
+                    .and_then(|(_, r)| r.split(['/', '?', '#', ':']).next())
+            };
+            let host = rest
+                .unwrap_or_default()
+                .trim()
+                .trim_end_matches('.')
+                .to_ascii_lowercase();
+            if host.contains('.') && self.hosts.len() < 20 && !self.hosts.contains(&host) {
+                self.hosts.push(host);
+            }
+        }
+    }
+}
+
 /// Everything the analysis reads from a message.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ParsedMail {
@@ -94,6 +153,9 @@ pub struct ParsedMail {
     pub reply_to: Vec<Mailbox>,
     /// `Return-Path` address (empty for a null reverse path).
     pub return_path: Option<String>,
+    /// Mailing-list headers (RFC 2369, RFC 2919), when the message came through a list or a
+    /// bulk sender.
+    pub list: ListHeaders,
     /// Subject (RFC 2047 decoded).
     pub subject: String,
     /// `Received` hops, the newest (topmost) first.
@@ -272,6 +334,28 @@ fn read_headers(m: &Message, out: &mut ParsedMail) {
                 if !out.dkim_domains.contains(&d) {
                     out.dkim_domains.push(d);
                 }
+            }
+            continue;
+        }
+        let list_url = matches!(
+            h.name,
+            HeaderName::ListUnsubscribe
+                | HeaderName::ListPost
+                | HeaderName::ListHelp
+                | HeaderName::ListArchive
+                | HeaderName::ListSubscribe
+                | HeaderName::ListOwner
+        );
+        if list_url || h.name == HeaderName::ListId {
+            let raw = m
+                .raw_message
+                .get(h.offset_start as usize..h.offset_end as usize)
+                .unwrap_or_default();
+            let value = String::from_utf8_lossy(raw);
+            if list_url {
+                out.list.read_urls(&value);
+            } else {
+                out.list.read_id(&value);
             }
             continue;
         }
@@ -504,6 +588,24 @@ fn push_text(text: &mut String, more: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn list_headers_are_read() {
+        // Written by the project.
+        let raw = b"From: Ann via Users <users@lists.example.org>\r\nList-Id: Users of Example\r\n <users.Lists.Example.org>\r\nList-Unsubscribe: <https://lists.example.org/options/users?x=1>,\r\n <mailto:users-leave@lists.example.org?subject=unsubscribe>\r\nList-Post: <mailto:users@lists.example.org>\r\nList-Archive: <ftp://archive.example.net/x>\r\nSubject: hi\r\n\r\nHello\r\n";
+        let mail = parse(raw, &Limits::default());
+        assert_eq!(mail.list.id.as_deref(), Some("users.lists.example.org"));
+        assert_eq!(mail.list.hosts, ["lists.example.org"]);
+        assert!(mail.list.is_list());
+        let plain = parse(b"From: a@b.example\r\nSubject: x\r\n\r\nbody\r\n", &Limits::default());
+        assert!(!plain.list.is_list());
+        // A List-Id without brackets, and junk.
+        let mut l = ListHeaders::default();
+        l.read_id(" announce.example.com ");
+        assert_eq!(l.id.as_deref(), Some("announce.example.com"));
+        l.read_urls("<https://> <mailto:> <javascript:alert(1)> garbage");
+        assert!(l.hosts.is_empty());
+    }
 
     #[test]
     fn plain_alternative_of_a_picture_only_html_view_is_read() {
