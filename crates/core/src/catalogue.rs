@@ -26,6 +26,11 @@ pub struct Entry {
     pub weight: f32,
     /// Group whose total is capped.
     pub group: String,
+    /// Codes whose presence (before composites) makes this finding weigh nothing: evidence
+    /// for the message that other findings show cannot hold (an authenticated sender that
+    /// imitates another domain).
+    #[serde(default)]
+    pub unless: Vec<String>,
 }
 
 /// A composite: extra weight when all of `all` are present and, for each list in `any_of`,
@@ -110,8 +115,14 @@ impl Catalogue {
                 Entry {
                     weight: c.weight,
                     group: c.group.clone(),
+                    unless: Vec::new(),
                 },
             );
+        }
+        for (code, e) in &entries {
+            if let Some(other) = e.unless.iter().find(|u| !entries.contains_key(*u)) {
+                return Err(format!("scores.toml: {code} is unless unknown code {other}"));
+            }
         }
         const KINDS: [&str; 5] = ["sms", "email", "url", "phone", "text"];
         for c in &file.composite {

@@ -37,6 +37,8 @@ pub(crate) struct Scorer {
     group_of: Vec<usize>,
     /// Cap per group index.
     caps: Vec<f32>,
+    /// Per code index: the codes whose presence makes it weigh nothing (`unless`).
+    unless: Vec<Vec<usize>>,
     /// Per input kind, in the order of `InputKind::ALL`.
     kinds: Vec<KindTable>,
 }
@@ -68,6 +70,15 @@ impl Scorer {
             })
             .collect();
         let caps = groups.iter().map(|g| catalogue.group_cap(g)).collect();
+        let unless = names
+            .iter()
+            .map(|n| {
+                catalogue
+                    .entry(n)
+                    .map(|e| e.unless.iter().map(|u| ids[u]).collect())
+                    .unwrap_or_default()
+            })
+            .collect();
         let kinds = InputKind::ALL
             .iter()
             .map(|k| {
@@ -97,6 +108,7 @@ impl Scorer {
             ids,
             group_of,
             caps,
+            unless,
             kinds,
         }
     }
@@ -125,6 +137,11 @@ impl Scorer {
                 bits[i / 64] |= 1 << (i % 64);
             }
             ids.push(id);
+        }
+        for (f, id) in findings.iter_mut().zip(&ids) {
+            if id.is_some_and(|i| self.unless[i].iter().any(|&u| has(&bits, u))) {
+                f.weight = 0.0;
+            }
         }
         for rule in &table.rules {
             let all = rule.all.iter().all(|&i| has(&bits, i));
@@ -160,5 +177,49 @@ impl Scorer {
             .zip(&self.caps)
             .filter_map(|(total, cap)| total.map(|t| t.min(*cap)))
             .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unless_zeroes_evidence_that_other_findings_contradict() {
+        // Written by the project.
+        let catalogue = Catalogue::parse(
+            r#"
+schema = 1
+[thresholds]
+suspicious = 3.0
+phishing = 7.0
+[groups]
+links = { max = 10.0 }
+trust = { max = 0.0 }
+[finding]
+LOOKALIKE_DOMAIN = { weight = 8.0, group = "links" }
+LINK_UNOFFICIAL = { weight = 1.0, group = "links" }
+SENDER_AUTHENTICATED = { weight = -2.0, group = "trust", unless = ["LOOKALIKE_DOMAIN"] }
+"#,
+        )
+        .unwrap();
+        let scorer = Scorer::new(&catalogue);
+        let mut plain = vec![
+            Finding::new("SENDER_AUTHENTICATED", "shop.example"),
+            Finding::new("LINK_UNOFFICIAL", "x.example"),
+        ];
+        assert_eq!(scorer.score(&mut plain, InputKind::Email), -1.0);
+        assert_eq!(plain[0].weight, -2.0);
+        let mut disguised = vec![
+            Finding::new("SENDER_AUTHENTICATED", "shop.example"),
+            Finding::new("LOOKALIKE_DOMAIN", "nfz-zwrot.example"),
+        ];
+        assert_eq!(scorer.score(&mut disguised, InputKind::Email), 8.0);
+        assert_eq!(disguised[0].weight, 0.0);
+        // An unknown code in `unless` is refused.
+        assert!(Catalogue::parse(
+            "schema = 1\n[thresholds]\nsuspicious = 3.0\nphishing = 7.0\n[groups]\nt = { max = 0.0 }\n[finding]\nA = { weight = -1.0, group = \"t\", unless = [\"NOPE\"] }\n"
+        )
+        .is_err());
     }
 }

@@ -10,6 +10,7 @@
 use crate::attach::Class;
 use crate::auth::{aligned, AuthOutcome, AuthResult, Authenticator};
 use crate::generic;
+use crate::identity::SenderIdentity;
 use crate::lists::{is_freemail, percent_decode, unwrap_redirector, Redirect};
 use crate::parse::{letters_seen, Mailbox, ParsedMail, Problem, FEW_LETTERS};
 use crate::Limits;
@@ -299,12 +300,22 @@ pub fn analyze(checker: &Checker, mail: &ParsedMail, auth: &AuthOutcome) -> Anal
         s.push(f);
     }
     let from_domain = from.domain();
+    let identity = SenderIdentity::of(mail, auth, from_domain.as_deref());
     if let Some(f) = generic::malformed_from_address(&from) {
         s.push(f);
     } else if let Some(f) = generic::sender_on_free_hosting(from_domain.as_deref()) {
         s.push(f);
     }
-    if let Some(f) = generic::brand_domain_unsigned(from_domain.as_deref(), &mail.dkim_domains) {
+    // Signatures seen in the headers or verified (a trusted Authentication-Results names the
+    // signer of a signature the stored copy may no longer carry).
+    let mut signers = mail.dkim_domains.clone();
+    signers.extend(
+        auth.dkim_domains
+            .iter()
+            .filter(|d| !mail.dkim_domains.contains(d))
+            .cloned(),
+    );
+    if let Some(f) = generic::brand_domain_unsigned(from_domain.as_deref(), &signers) {
         s.push(f);
     }
     let name = from.name.as_deref().unwrap_or_default();
@@ -376,9 +387,11 @@ pub fn analyze(checker: &Checker, mail: &ParsedMail, auth: &AuthOutcome) -> Anal
         }
     }
 
-    // Reply-To: to free mail, or away from the claimed institution.
+    // Reply-To: to free mail, or away from the claimed institution. A list that sends in its
+    // own name for a poster ("X via List") points Reply-To at the poster: its doing.
     let claim_family = sender_claim.as_deref().map(|c| family(checker, c)).unwrap_or_default();
-    for r in &mail.reply_to {
+    let reply_to: &[Mailbox] = if identity.list_speaks { &[] } else { &mail.reply_to };
+    for r in reply_to {
         let Some(rd) = r.domain() else { continue };
         if from_domain.as_deref().is_some_and(|f| aligned(f, &rd)) {
             continue;
@@ -497,7 +510,7 @@ pub fn analyze(checker: &Checker, mail: &ParsedMail, auth: &AuthOutcome) -> Anal
         }
         let Some(link) = href_link(&l.href) else { continue };
         if !other_mismatch {
-            if let Some((shown, target)) = generic::link_text_other_domain(l, &link, from_domain.as_deref()) {
+            if let Some((shown, target)) = generic::link_text_other_domain(l, &link, &identity) {
                 if owner_of(checker, &shown).is_none() {
                     other_mismatch = true;
                     s.push(
@@ -530,7 +543,10 @@ pub fn analyze(checker: &Checker, mail: &ParsedMail, auth: &AuthOutcome) -> Anal
         }
         checker.add_link(&mut s, link);
     }
-    if let Some(f) = generic::links_off_sender_site(from_domain.as_deref(), &web_hosts) {
+    if let Some(f) = generic::links_off_sender_site(&identity, &web_hosts) {
+        s.push(f);
+    }
+    if let Some(f) = identity.credit(from_owner.is_some()) {
         s.push(f);
     }
     if !phones.is_empty() {

@@ -5,6 +5,7 @@
 //! core lexicons do not cover (`data/brands.txt`, `data/lures.txt`).
 
 use crate::html::HtmlLink;
+use crate::identity::SenderIdentity;
 use crate::lists::lines;
 use crate::parse::Mailbox;
 use healthguard_core::fold::{fold, Folded};
@@ -311,24 +312,24 @@ fn looks_random(token: &str) -> bool {
 
 /// Every web link of the message goes to another site than the sender's (only counts beside
 /// a lure, in a composite: mailing-list posts link everywhere too).
-pub(crate) fn links_off_sender_site(from_domain: Option<&str>, hosts: &[String]) -> Option<Finding> {
-    let from = from_domain?;
+pub(crate) fn links_off_sender_site(identity: &SenderIdentity, hosts: &[String]) -> Option<Finding> {
+    let from = identity.from_domain.as_deref()?;
     let first = hosts.first()?;
     hosts
         .iter()
-        .all(|h| !same_site(h, from))
+        .all(|h| !identity.owns(h))
         .then(|| Finding::new("LINKS_OFF_SENDER_SITE", first.as_str()).param("target", from))
 }
 
 /// The domain an anchor's text shows, when it differs from where the link goes (any domain;
 /// registry domains are judged by `LINK_TEXT_MISMATCH`).
-/// A link to the sender's own site (its click tracker) is not judged here.
+/// A link to the sender's own organisation (its click tracker) is not judged here.
 pub(crate) fn link_text_other_domain(
     l: &HtmlLink,
     target: &Link,
-    from_domain: Option<&str>,
+    identity: &SenderIdentity,
 ) -> Option<(String, String)> {
-    if target.is_email || target.is_ip || from_domain.is_some_and(|f| same_site(f, &target.host)) {
+    if target.is_email || target.is_ip || identity.owns(&target.host) {
         return None;
     }
     let shown = crate::analyze::shown_link(&l.text)?;
@@ -458,19 +459,24 @@ mod tests {
         }
     }
 
+    /// The identity of an unauthenticated sender from `from`.
+    fn sender(from: Option<&str>) -> SenderIdentity {
+        SenderIdentity::of(&crate::ParsedMail::default(), &crate::AuthOutcome::default(), from)
+    }
+
     #[test]
     fn links_away_from_the_sender() {
         // Written by the project.
         let hosts = |h: &[&str]| h.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-        let f = links_off_sender_site(Some("shop.example"), &hosts(&["claim-prize.example.net"])).unwrap();
+        let f = links_off_sender_site(&sender(Some("shop.example")), &hosts(&["claim-prize.example.net"])).unwrap();
         assert_eq!(f.code, "LINKS_OFF_SENDER_SITE");
         assert!(links_off_sender_site(
-            Some("mail.shop.example"),
+            &sender(Some("mail.shop.example")),
             &hosts(&["x.example.net", "www.shop.example"])
         )
         .is_none());
-        assert!(links_off_sender_site(Some("shop.example"), &[]).is_none());
-        assert!(links_off_sender_site(None, &hosts(&["x.example.net"])).is_none());
+        assert!(links_off_sender_site(&sender(Some("shop.example")), &[]).is_none());
+        assert!(links_off_sender_site(&sender(None), &hosts(&["x.example.net"])).is_none());
     }
 
     #[test]
@@ -508,16 +514,16 @@ mod tests {
         };
         let target = links::parse_one(&l.href).unwrap();
         assert_eq!(
-            link_text_other_domain(&l, &target, Some("sender.example")),
+            link_text_other_domain(&l, &target, &sender(Some("sender.example"))),
             Some(("www.mybank-pl.com".into(), "login.evil-pay.com".into()))
         );
         let same = HtmlLink {
             href: "https://click.mybank-pl.com/x".into(),
             text: "www.mybank-pl.com".into(),
         };
-        assert!(link_text_other_domain(&same, &links::parse_one(&same.href).unwrap(), None).is_none());
+        assert!(link_text_other_domain(&same, &links::parse_one(&same.href).unwrap(), &sender(None)).is_none());
         // The sender's own click tracker.
-        assert!(link_text_other_domain(&l, &target, Some("news.evil-pay.com")).is_none());
+        assert!(link_text_other_domain(&l, &target, &sender(Some("news.evil-pay.com"))).is_none());
     }
 
     #[test]

@@ -36,6 +36,7 @@ pub mod authres;
 pub mod dns;
 mod generic;
 mod html;
+mod identity;
 mod lists;
 mod parse;
 mod zipdir;
