@@ -462,8 +462,14 @@ pub fn analyze(checker: &Checker, mail: &ParsedMail, auth: &AuthOutcome) -> Anal
     // Requests are judged in what the reader reads first: the subject and the start of the
     // body without quoted lines (long newsletters and quoted threads mention every word
     // sometime). Links are taken from the whole text.
-    let (window, rest) = lure_window(&text);
-    if let Some(f) = subject_lure(checker, &mail.subject) {
+    // A mail system's notice (a bounce, a receipt) asks nothing: its words are about
+    // delivery and it quotes the returned message. Its links are still judged.
+    let (window, rest) = if mail.automatic {
+        (String::new(), &text[..])
+    } else {
+        lure_window(&text)
+    };
+    if let Some(f) = subject_lure(checker, &mail.subject).filter(|_| !mail.automatic) {
         s.push(f);
     }
     // The core reads the window's first MAX_TEXT_BYTES; the rest of the judging here reuses
@@ -657,7 +663,8 @@ pub(crate) fn subject_lure(checker: &Checker, subject: &str) -> Option<Finding> 
         return None;
     }
     let folded = healthguard_core::fold::fold(subject);
-    if let Some((code, phrase)) = generic::lures(subject, &folded).into_iter().next() {
+    let requests = generic::lures(subject, &folded).into_iter();
+    if let Some((code, phrase)) = requests.filter(|(c, _)| !c.ends_with("_TOPIC")).next() {
         return Some(Finding::new("LURE_IN_SUBJECT", phrase).param("lure", code));
     }
     checker

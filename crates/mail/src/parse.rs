@@ -156,6 +156,11 @@ pub struct ParsedMail {
     /// Mailing-list headers (RFC 2369, RFC 2919), when the message came through a list or a
     /// bulk sender.
     pub list: ListHeaders,
+    /// A notice written by a mail system, not by a person or a sender's campaign: a report
+    /// (`multipart/report`: delivery status, read receipt, feedback report), a message with
+    /// a null reverse path (`Return-Path: <>`, which RFC 5321 §4.5.5 reserves for bounces and
+    /// other automatic replies) or one marked `Auto-Submitted` (RFC 3834).
+    pub automatic: bool,
     /// Subject (RFC 2047 decoded).
     pub subject: String,
     /// `Received` hops, the newest (topmost) first.
@@ -228,6 +233,7 @@ pub fn parse(raw: &[u8], limits: &Limits) -> ParsedMail {
         return out;
     };
     read_headers(&message, &mut out);
+    out.automatic |= out.return_path.as_deref() == Some("") || is_report(&message);
     let stray_lines: Vec<&str> = message
         .root_part()
         .headers
@@ -307,6 +313,13 @@ fn mailboxes(a: Option<&Address>) -> Vec<Mailbox> {
         .collect()
 }
 
+/// Whether the top-level body is a `multipart/report` (RFC 6522).
+fn is_report(m: &Message) -> bool {
+    m.root_part().content_type().is_some_and(|c| {
+        c.ctype().eq_ignore_ascii_case("multipart") && c.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+    })
+}
+
 fn host(h: &Option<Host>) -> Option<String> {
     match h.as_ref()? {
         Host::Name(n) => Some(n.to_string()),
@@ -346,6 +359,24 @@ fn read_headers(m: &Message, out: &mut ParsedMail) {
                 | HeaderName::ListSubscribe
                 | HeaderName::ListOwner
         );
+        let automatic = match &h.name {
+            HeaderName::ReturnPath => Some(false),
+            HeaderName::AutoSubmitted => Some(true),
+            _ => None,
+        };
+        if let Some(auto_submitted) = automatic {
+            let raw = m
+                .raw_message
+                .get(h.offset_start as usize..h.offset_end as usize)
+                .unwrap_or_default();
+            let value = String::from_utf8_lossy(raw);
+            let value = value.trim();
+            // RFC 3834: any value but "no" marks an automatic message; `<>` is the null path.
+            if (auto_submitted && !value.eq_ignore_ascii_case("no")) || (!auto_submitted && value == "<>") {
+                out.automatic = true;
+            }
+            continue;
+        }
         if list_url || h.name == HeaderName::ListId {
             let raw = m
                 .raw_message
@@ -590,6 +621,22 @@ mod tests {
     use super::*;
 
     #[test]
+    fn mail_system_notices_are_automatic() {
+        // Written by the project.
+        let report = b"From: Mail Delivery System <mailer-daemon@mx.example>\r\nReturn-Path: <bounces@mx.example>\r\nSubject: Undelivered Mail\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nThe message could not be delivered.\r\n--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example\r\n--b--\r\n";
+        assert!(parse(report, &Limits::default()).automatic);
+        let null_path = b"Return-Path: <>\r\nFrom: MAILER-DAEMON@mx.example\r\nSubject: Mail delivery failed\r\n\r\nreturning message to sender\r\n";
+        assert!(parse(null_path, &Limits::default()).automatic);
+        let auto = b"Auto-Submitted: auto-replied\r\nFrom: x@mx.example\r\nSubject: Out of office\r\n\r\naway\r\n";
+        assert!(parse(auto, &Limits::default()).automatic);
+        let not_auto = b"Auto-Submitted: no\r\nFrom: x@mx.example\r\nSubject: hi\r\n\r\nhi\r\n";
+        assert!(!parse(not_auto, &Limits::default()).automatic);
+        let person =
+            b"Return-Path: <ann@example.org>\r\nFrom: ann@example.org\r\nSubject: delivery failed?\r\n\r\nhi\r\n";
+        assert!(!parse(person, &Limits::default()).automatic);
+    }
+
+    #[test]
     fn list_headers_are_read() {
         // Written by the project.
         let raw = b"From: Ann via Users <users@lists.example.org>\r\nList-Id: Users of Example\r\n <users.Lists.Example.org>\r\nList-Unsubscribe: <https://lists.example.org/options/users?x=1>,\r\n <mailto:users-leave@lists.example.org?subject=unsubscribe>\r\nList-Post: <mailto:users@lists.example.org>\r\nList-Archive: <ftp://archive.example.net/x>\r\nSubject: hi\r\n\r\nHello\r\n";
@@ -599,6 +646,7 @@ mod tests {
         assert!(mail.list.is_list());
         let plain = parse(b"From: a@b.example\r\nSubject: x\r\n\r\nbody\r\n", &Limits::default());
         assert!(!plain.list.is_list());
+        assert!(!mail.automatic && !plain.automatic);
         // A List-Id without brackets, and junk.
         let mut l = ListHeaders::default();
         l.read_id(" announce.example.com ");
