@@ -672,13 +672,17 @@ pub(crate) fn subject_lure(checker: &Checker, subject: &str) -> Option<Finding> 
         .map(|(code, evidence)| Finding::new("LURE_IN_SUBJECT", evidence).param("lure", code))
 }
 
-/// The text judged for requests (subject and the first [`LURE_WINDOW`] bytes of the body
-/// without quoted `>` lines) and the rest of the text.
+/// The text judged for requests: the subject and the first [`LURE_WINDOW`] bytes of the
+/// message's own words, without quoted `>` lines and up to where the writer stops speaking:
+/// a signature separator (`-- `, RFC 3676), the start of a quoted original ("-----Original
+/// Message-----", "On … wrote:") or a separator line of underscores that opens a list footer
+/// or an Outlook-style quote. Returns the window and the rest of the text (links are taken
+/// from both).
 fn lure_window(text: &str) -> (String, &str) {
     let mut window = String::with_capacity(text.len().min(LURE_WINDOW + 256));
     let mut consumed = 0;
     for line in text.split_inclusive('\n') {
-        if window.len() >= LURE_WINDOW {
+        if window.len() >= LURE_WINDOW || (consumed > 0 && ends_own_words(line)) {
             break;
         }
         consumed += line.len();
@@ -688,6 +692,21 @@ fn lure_window(text: &str) -> (String, &str) {
         window.push_str(line);
     }
     (window, &text[consumed..])
+}
+
+/// Whether `line` ends what the writer says: a signature, a quoted original or a footer.
+fn ends_own_words(line: &str) -> bool {
+    let t = line.trim_end_matches(['\r', '\n']);
+    if t == "-- " || t == "--" {
+        return true;
+    }
+    let t = t.trim();
+    if t.len() >= 20 && t.chars().all(|c| c == '_') {
+        return true;
+    }
+    let lower = t.to_ascii_lowercase();
+    (lower.starts_with("-----") && lower.contains("original message"))
+        || (lower.starts_with("on ") && lower.ends_with("wrote:"))
 }
 
 fn class_finding(class: Class, label: &str, format: &str) -> Option<Finding> {
@@ -745,6 +764,26 @@ mod tests {
             unwrap_text_redirectors("ąę list-manage.com ść"),
             "ąę list-manage.com ść"
         );
+    }
+
+    #[test]
+    fn the_window_ends_where_the_writer_stops() {
+        // Written by the project.
+        let text = "Subject\n\nSee you at 5.\n> confirm your password\n-- \nAnn, confirm your password at ...\n";
+        let (window, rest) = lure_window(text);
+        assert_eq!(window, "Subject\n\nSee you at 5.\n");
+        assert!(rest.starts_with("-- \n"));
+        for stop in [
+            "On Tue, 3 Mar 2026 at 10:00, Bob <b@example.org> wrote:\n",
+            "-----Original Message-----\n",
+            "_______________________________________________\n",
+        ] {
+            let t = format!("Hello\n{stop}verify your account now\n");
+            assert_eq!(lure_window(&t).0, "Hello\n", "{stop}");
+        }
+        // A first line is always read; dashes inside a sentence do not stop it.
+        assert_eq!(lure_window("-- \nverify").0, "-- \nverify");
+        assert_eq!(lure_window("a -- b\nc").0, "a -- b\nc");
     }
 
     #[test]
