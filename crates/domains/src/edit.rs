@@ -42,9 +42,17 @@ fn host_char(c: u8) -> bool {
     c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-'
 }
 
+/// Letters that look alike in a lower-case host (`l` for `i`): a homoglyph typo.
+fn visual_pair(a: u8, b: u8) -> bool {
+    let (x, y) = if a < b { (a, b) } else { (b, a) };
+    matches!((x, y), (b'i', b'l') | (b'1', b'i') | (b'0', b'o') | (b'1', b'l'))
+}
+
 /// Technique for one substituted character.
 fn substitution(got: u8, official: u8) -> Technique {
-    if is_vowel(got) && is_vowel(official) {
+    if visual_pair(got, official) {
+        Technique::Homoglyph
+    } else if is_vowel(got) && is_vowel(official) {
         Technique::VowelSwap
     } else if keyboard_adjacent(got, official) {
         Technique::Replacement
@@ -121,6 +129,8 @@ mod tests {
         assert_eq!(c("ezfrowie", "ezdrowie"), Some(Technique::Replacement));
         assert_eq!(c("nfz-warszava", "nfz-warszawa"), Some(Technique::Typo));
         assert_eq!(c("ezdrogie", "ezdrowie"), Some(Technique::Bitsquatting));
+        assert_eq!(c("ezdrowle", "ezdrowie"), Some(Technique::Homoglyph));
+        assert_eq!(c("ezdr0wie", "ezdrowie"), Some(Technique::Homoglyph));
         assert_eq!(c("ezdrowie", "ezdrowie"), None);
         assert_eq!(c("ezdorwei", "ezdrowie"), None);
         assert_eq!(c("abc", "bca"), None);

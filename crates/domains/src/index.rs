@@ -50,6 +50,8 @@ struct Entry {
     /// The label before the effective suffix ("nfz" for nfz.gov.pl); empty when the
     /// protected domain has more labels than that (those only get exact matching).
     name: String,
+    /// The name without hyphens (the brand key: "nfzwarszawa").
+    key: String,
     /// Effective suffix: the public suffix, or a longer restricted suffix.
     suffix: String,
     /// Two-letter country code of the suffix ("pl"), when it has one.
@@ -122,6 +124,14 @@ pub struct DomainIndex {
     glue: Table<()>,
     /// Distinct lengths of brand keys of two letters or more, longest first.
     brand_lens: Vec<usize>,
+    /// Brand keys of edit-eligible names: split off whatever follows them
+    /// (ezdrowieportal, mobywatelinfo).
+    glue_any: Table<()>,
+    /// The same, for whatever precedes them (infomobywatel), without keys that end in an
+    /// ordinary word (ezdrowie: dobrezdrowie is a health magazine).
+    glue_any_back: Table<()>,
+    /// Distinct lengths of `glue_any` keys, longest first.
+    glue_any_lens: Vec<usize>,
     /// First and last bytes of brand keys and glue words (cheap gate for glue splitting).
     glue_bytes: GlueBytes,
     lists: HostLists,
@@ -257,6 +267,8 @@ struct LatinReading {
 struct Tokens {
     spans: [(u16, u16); MAX_TOKENS],
     n: usize,
+    /// Byte offset where the registrable label starts.
+    reg_start: usize,
 }
 
 impl Tokens {
@@ -264,6 +276,17 @@ impl Tokens {
     fn get<'a>(&self, s: &'a str, i: usize) -> &'a str {
         let (a, b) = self.spans[i];
         &s[a as usize..b as usize]
+    }
+
+    /// True when tokens `i` and `j` are in the same label.
+    fn same_label(&self, s: &str, i: usize, j: usize) -> bool {
+        let (a, b) = (i.min(j), i.max(j));
+        !s.as_bytes()[self.spans[a].0 as usize..self.spans[b].1 as usize].contains(&b'.')
+    }
+
+    /// True when token `i` is in the registrable label.
+    fn in_reg(&self, i: usize) -> bool {
+        self.spans[i].0 as usize >= self.reg_start
     }
 
     #[inline]
@@ -313,17 +336,30 @@ impl DomainIndex {
         for (domain, owner, include_subdomains) in raw {
             let psl = psl_suffix(&domain).map(|(s, _)| s.to_owned());
             let mut suffix = psl.unwrap_or_default();
+            // An institution that holds a public suffix of its own (nhs.uk is one in the
+            // PSL): its first label is its name, the rest its suffix. Never a gov-like label.
+            if suffix == domain && !restricted.contains(&domain) {
+                if let Some((first, rest)) = domain.split_once('.') {
+                    if !signals.get(first).gov && rest.contains(|c: char| c.is_ascii_alphabetic()) {
+                        suffix = rest.to_owned();
+                    }
+                }
+            }
             for r in &restricted {
                 if r.len() > suffix.len() && is_under(&domain, r) && domain != *r {
                     suffix = r.clone();
                 }
             }
+            let under_restricted = restricted.contains(&suffix);
             let name = if domain.len() > suffix.len() + 1 && is_under(&domain, &suffix) {
                 let head = &domain[..domain.len() - suffix.len() - 1];
-                if head.contains('.') {
-                    String::new()
-                } else {
-                    head.to_owned()
+                match head.rsplit_once('.') {
+                    None => head.to_owned(),
+                    // Under a restricted suffix the label right above it is the public
+                    // body's name (mobywatel for info.mobywatel.gov.pl); elsewhere the
+                    // registrable domain may be a hosting provider's (casbh.rdsor.ro).
+                    Some((_, last)) if under_restricted => last.to_owned(),
+                    Some(_) => String::new(),
                 }
             } else {
                 String::new()
@@ -348,6 +384,7 @@ impl DomainIndex {
                 domain,
                 owner,
                 include_subdomains,
+                key: name.replace('-', ""),
                 name,
                 suffix,
                 cc,
@@ -382,6 +419,9 @@ impl DomainIndex {
             gov_words: signals.gov_words(),
             glue: signals.glue_words(),
             brand_lens: Vec::new(),
+            glue_any: Table::default(),
+            glue_any_back: Table::default(),
+            glue_any_lens: Vec::new(),
             glue_bytes: GlueBytes::default(),
             signals,
             lists: HostLists::embedded(),
@@ -400,19 +440,32 @@ impl DomainIndex {
             }
             idx.exact.push_unique(e.name.as_bytes(), i);
             idx.brand.push_unique(e.name.replace('-', "").as_bytes(), i);
+            let key = e.name.replace('-', "");
             let mut fb = Buf::new();
-            if fold::fold_ascii(e.name.as_bytes(), &mut fb) {
-                idx.folded.push_unique(fb.as_bytes(), i);
+            for form in [e.name.as_str(), key.as_str()] {
+                if fold::fold_ascii(form.as_bytes(), &mut fb) {
+                    idx.folded.push_unique(fb.as_bytes(), i);
+                }
             }
             if e.typo {
-                let n = e.name.as_bytes();
-                idx.del1.push_unique(e.name.as_bytes(), i);
-                for k in 0..n.len() {
-                    let mut d = Vec::with_capacity(n.len() - 1);
-                    d.extend_from_slice(&n[..k]);
-                    d.extend_from_slice(&n[k + 1..]);
-                    idx.del1.push_unique(&d, i);
+                let ends_generic = (1..key.len()).any(|k| idx.signals.get(&key[k..]).generic);
+                let starts_generic = (1..key.len()).any(|k| idx.signals.get(&key[..k]).generic);
+                if !starts_generic {
+                    idx.glue_any.entry_or(key.as_bytes(), || ());
                 }
+                if !ends_generic {
+                    idx.glue_any_back.entry_or(key.as_bytes(), || ());
+                }
+                for form in [e.name.as_bytes(), key.as_bytes()] {
+                    idx.del1.push_unique(form, i);
+                    for k in 0..form.len() {
+                        let mut d = Vec::with_capacity(form.len() - 1);
+                        d.extend_from_slice(&form[..k]);
+                        d.extend_from_slice(&form[k + 1..]);
+                        idx.del1.push_unique(&d, i);
+                    }
+                }
+                let n = e.name.as_bytes();
                 idx.min_typo = idx.min_typo.min(n.len());
                 idx.max_typo = idx.max_typo.max(n.len());
                 if n.len() >= MIN_TYPO2_LEN {
@@ -435,6 +488,15 @@ impl DomainIndex {
         lens.sort_unstable_by(|a, b| b.cmp(a));
         lens.dedup();
         idx.brand_lens = lens;
+        let mut any_lens: Vec<usize> = idx
+            .glue_any
+            .iter()
+            .chain(idx.glue_any_back.iter())
+            .map(|(k, _)| k.len())
+            .collect();
+        any_lens.sort_unstable_by(|a, b| b.cmp(a));
+        any_lens.dedup();
+        idx.glue_any_lens = any_lens;
         for e in entries.iter().filter(|e| e.name.len() >= 2) {
             let b = e.name.as_bytes();
             idx.glue_bytes.brand_first.set(b[0]);
@@ -653,48 +715,34 @@ impl DomainIndex {
             }
         }
 
-        // 6. ASCII homoglyphs (rn for m, 0 for o, 1 for l, vv for w).
-        if fold::ascii_fold_relevant(rb) && fold::fold_ascii(rb, &mut buf) {
-            if let Some(list) = self.folded.get(buf.as_bytes()) {
-                for &i in list {
-                    let e = &self.entries[i as usize];
-                    if e.name != reg && self.suffix_ok(e, si, Ctx::Swap) {
-                        return Some((i, Technique::Homoglyph));
-                    }
-                }
-            }
-        }
-
-        // 7. One edit (deletion-neighbourhood lookup, then the edit is named).
+        // 6. ASCII homoglyphs (rn for m, 0 for o, 1 for l, vv for w), also of the label
+        // without its hyphens (e-zdr0wie.pl).
+        let plain = buf;
         let n = rb.len();
-        if n >= MIN_TYPO_LEN && n + 1 >= self.min_typo && n <= self.max_typo + 1 {
-            let probe = |key: &[u8]| -> Option<(u32, Technique)> {
-                let list = self.del1.get(key)?;
-                for &i in list {
-                    let e = &self.entries[i as usize];
-                    if let Some(t) = edit::classify(rb, e.name.as_bytes()) {
-                        if self.suffix_ok(e, si, Ctx::Typo) {
-                            return Some((i, t));
+        let mut folded = Buf::new();
+        for form in [rb, plain.as_bytes()] {
+            if fold::ascii_fold_relevant(form) && fold::fold_ascii(form, &mut folded) {
+                if let Some(list) = self.folded.get(folded.as_bytes()) {
+                    for &i in list {
+                        let e = &self.entries[i as usize];
+                        if e.name != reg && self.suffix_ok(e, si, Ctx::Swap) {
+                            return Some((i, Technique::Homoglyph));
                         }
                     }
                 }
-                None
-            };
-            if let Some(hit) = probe(rb) {
-                return Some(hit);
             }
-            for k in 0..n {
-                let first = if k == 0 { rb[1] } else { rb[0] };
-                let last = if k == n - 1 { rb[n - 2] } else { rb[n - 1] };
-                if !self.del1.may_contain_parts(n - 1, first, last) {
-                    continue;
-                }
-                buf.clear();
-                buf.push_bytes(&rb[..k]);
-                buf.push_bytes(&rb[k + 1..]);
-                if let Some(hit) = probe(buf.as_bytes()) {
-                    return Some(hit);
-                }
+            if plain.len() == n {
+                break;
+            }
+        }
+
+        // 7. One edit of the label, or of the label without its hyphens (e-zdrowle.pl).
+        if let Some(hit) = self.one_edit(rb, si) {
+            return Some(hit);
+        }
+        if plain.len() < n {
+            if let Some(hit) = self.one_edit(plain.as_bytes(), si) {
+                return Some(hit);
             }
         }
 
@@ -718,14 +766,55 @@ impl DomainIndex {
         None
     }
 
+    /// One edit of an edit-eligible name or of its brand key (deletion-neighbourhood lookup,
+    /// then the edit is named), under a suffix plausible for typos.
+    fn one_edit(&self, cand: &[u8], si: &SuffixInfo<'_>) -> Option<(u32, Technique)> {
+        let n = cand.len();
+        if n < MIN_TYPO_LEN || n + 1 < self.min_typo || n > self.max_typo + 1 {
+            return None;
+        }
+        let probe = |key: &[u8]| -> Option<(u32, Technique)> {
+            let list = self.del1.get(key)?;
+            for &i in list {
+                let e = &self.entries[i as usize];
+                let t = edit::classify(cand, e.name.as_bytes()).or_else(|| edit::classify(cand, e.key.as_bytes()));
+                if let Some(t) = t {
+                    if self.suffix_ok(e, si, Ctx::Typo) {
+                        return Some((i, t));
+                    }
+                }
+            }
+            None
+        };
+        if let Some(hit) = probe(cand) {
+            return Some(hit);
+        }
+        let mut buf = Buf::new();
+        for k in 0..n {
+            let first = if k == 0 { cand[1] } else { cand[0] };
+            let last = if k == n - 1 { cand[n - 2] } else { cand[n - 1] };
+            if !self.del1.may_contain_parts(n - 1, first, last) {
+                continue;
+            }
+            buf.clear();
+            buf.push_bytes(&cand[..k]);
+            buf.push_bytes(&cand[k + 1..]);
+            if let Some(hit) = probe(buf.as_bytes()) {
+                return Some(hit);
+            }
+        }
+        None
+    }
+
     /// Splits the name part into tokens (on '.', '-', '_'), skipping punycode labels and
     /// splitting gov-like words glued to a protected name.
     fn tokenize(&self, s: &str, name_part: &str) -> Tokens {
+        let b = name_part.as_bytes();
         let mut t = Tokens {
             spans: [(0, 0); MAX_TOKENS],
             n: 0,
+            reg_start: b.iter().rposition(|&c| c == b'.').map_or(0, |p| p + 1),
         };
-        let b = name_part.as_bytes();
         let mut label_start = 0;
         while label_start < b.len() && t.n < MAX_TOKENS {
             let label_end = b[label_start..]
@@ -739,7 +828,7 @@ impl DomainIndex {
                     if c == b'-' || c == b'_' {
                         let end = label_start + k;
                         if tok_start < end {
-                            self.push_token(&mut t, s, tok_start, end);
+                            self.push_segment(&mut t, s, tok_start, end);
                         }
                         tok_start = end + 1;
                     }
@@ -750,11 +839,32 @@ impl DomainIndex {
         t
     }
 
+    /// Pushes one hyphen-separated segment: digits at either end of a run of three letters
+    /// or more are tokens of their own (client-nfz4471 → client, nfz, 4471), unless the
+    /// whole segment is a listed word (www1, p1).
+    fn push_segment(&self, t: &mut Tokens, s: &str, a: usize, z: usize) {
+        let b = &s.as_bytes()[a..z];
+        let lead = b.iter().take_while(|c| c.is_ascii_digit()).count();
+        let trail = b.iter().rev().take_while(|c| c.is_ascii_digit()).count();
+        let listed = self.signals.listed(&s[a..z]);
+        if lead == b.len() || lead + trail == 0 || b.len() - lead - trail < 3 || listed {
+            self.push_token(t, s, a, z);
+            return;
+        }
+        t.push(a, a + lead);
+        self.push_token(t, s, a + lead, z - trail);
+        t.push(z - trail, z);
+    }
+
     /// Pushes one token, split in two when it is a protected name glued to a signal word
     /// (pacjentgov, govplnfz, nfzzwrot, cnasro; two-letter names only to gov-like words:
-    /// mzgov), or `e` glued in front of a protected name of five letters or more (epacjent).
+    /// mzgov), or `e` glued in front of a protected name of five letters or more (epacjent),
+    /// or an edit-eligible name glued to anything of two letters or more (infomobywatel).
     fn push_token(&self, t: &mut Tokens, s: &str, a: usize, z: usize) {
         let tb = &s.as_bytes()[a..z];
+        if tb.is_empty() {
+            return;
+        }
         let (f, l) = (tb[0], tb[tb.len() - 1]);
         let brand_first = self.glue_bytes.brand_first.has(f) && self.glue_bytes.word_last.has(l);
         let brand_last = self.glue_bytes.word_first.has(f) && self.glue_bytes.brand_last.has(l);
@@ -782,6 +892,23 @@ impl DomainIndex {
                 t.push(a, a + 1);
                 t.push(a + 1, z);
                 return;
+            }
+        }
+        if !self.brand.contains(tb) {
+            for &l in &self.glue_any_lens {
+                if l + 2 > tb.len() {
+                    continue;
+                }
+                if self.glue_any.contains(&tb[..l]) {
+                    t.push(a, a + l);
+                    t.push(a + l, z);
+                    return;
+                }
+                if self.glue_any_back.contains(&tb[tb.len() - l..]) {
+                    t.push(a, z - l);
+                    t.push(z - l, z);
+                    return;
+                }
             }
         }
         t.push(a, z);
@@ -830,6 +957,11 @@ impl DomainIndex {
         let mut extras = 0;
         let mut gov = false;
         let mut signal = false;
+        // A short name with any other word or number in its own label (nfz-info,
+        // client-nfz4471, mynfz), except provider words before it (apteka-nfz) and words
+        // that show another organisation of the same name (cez-energy).
+        let mut local = false;
+        let mut homonym = false;
         for j in (0..toks.n).filter(|j| !(i..i + span).contains(j)) {
             let tok = toks.get(s, j);
             let w: WordInfo = self.signals.get(tok);
@@ -837,6 +969,10 @@ impl DomainIndex {
                 continue;
             }
             extras += 1;
+            if e.class == Class::Short && toks.same_label(s, i, j) {
+                homonym |= self.signals.homonym(&e.name, tok);
+                local |= !(j < i && w.provider);
+            }
             gov |= w.gov;
             signal |= w.country & e.cc_bit != 0 || w.lure & e.lure_bits != 0;
             signal |= j + 1 == i && w.prefix & e.lure_bits != 0;
@@ -850,10 +986,14 @@ impl DomainIndex {
                 });
             }
         }
-        if extras == 0 || !self.suffix_ok(e, si, Ctx::Combo) {
+        let local = local && !homonym;
+        // Anyone who holds a domain names its subdomains as they like: the suffix only
+        // matters for the registrable label.
+        let suffix_ok = self.suffix_ok(e, si, Ctx::Combo) || (local && !toks.in_reg(i));
+        if extras == 0 || !suffix_ok {
             return None;
         }
-        if e.class.weak() && !gov && !signal {
+        if e.class.weak() && !gov && !signal && !local {
             return None;
         }
         Some(if gov {
@@ -863,12 +1003,13 @@ impl DomainIndex {
         })
     }
 
-    /// A one-edit variant of a long protected name next to a gov-like token
-    /// (pacjnet-gov.pl style, for names eligible for edit matching).
+    /// A one-edit or ASCII-homoglyph variant of an edit-eligible name as one token among
+    /// others: next to a gov-like token a suffix imitation (ezdrowei-gov.com), otherwise
+    /// named by its edit (ezdrowe-logowanie.com, rnobywatel-oplata.cc).
     fn fuzzy_brand(&self, toks: &Tokens, s: &str, si: &SuffixInfo<'_>) -> Option<(u32, Technique)> {
         let any_gov = (0..toks.n).any(|j| self.gov_words.contains(toks.get(s, j).as_bytes()));
         if !any_gov {
-            return None;
+            return self.fuzzy_token(toks, s, si);
         }
         let mut buf = Buf::new();
         for j in 0..toks.n {
@@ -894,6 +1035,35 @@ impl DomainIndex {
                         return Some((i, Technique::SuffixImitation));
                     }
                 }
+            }
+        }
+        None
+    }
+
+    /// [`DomainIndex::fuzzy_brand`] without a gov-like token.
+    fn fuzzy_token(&self, toks: &Tokens, s: &str, si: &SuffixInfo<'_>) -> Option<(u32, Technique)> {
+        if toks.n < 2 {
+            return None;
+        }
+        let mut folded = Buf::new();
+        for j in 0..toks.n {
+            let tok = toks.get(s, j);
+            let tb = tok.as_bytes();
+            if tb.len() < MIN_TYPO_LEN || !tok.is_ascii() || self.signals.listed(tok) {
+                continue;
+            }
+            if fold::ascii_fold_relevant(tb) && fold::fold_ascii(tb, &mut folded) {
+                if let Some(list) = self.folded.get(folded.as_bytes()) {
+                    for &i in list {
+                        let e = &self.entries[i as usize];
+                        if e.typo && e.key.as_bytes() != tb && self.suffix_ok(e, si, Ctx::Typo) {
+                            return Some((i, Technique::Homoglyph));
+                        }
+                    }
+                }
+            }
+            if let Some(hit) = self.one_edit(tb, si) {
+                return Some(hit);
             }
         }
         None

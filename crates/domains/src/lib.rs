@@ -36,7 +36,9 @@
 //! literals are [`Assessment::Unrelated`]. Terms: the *name* of a protected domain is the
 //! label before its effective suffix, the longer of its public suffix (PSL, via `psl`) and
 //! any restricted suffix it is under (`nfz` for nfz.gov.pl, `nfz-warszawa` for
-//! nfz-warszawa.pl, `cnas` for cnas.gov.ro when gov.ro is restricted). Names are *short*
+//! nfz-warszawa.pl, `cnas` for cnas.gov.ro when gov.ro is restricted; under a restricted
+//! suffix the label right above it, `mobywatel` for info.mobywatel.gov.pl; for a domain that
+//! is itself a public suffix, its first label, `nhs` for nhs.uk). Names are *short*
 //! (≤ 4 letters: nfz, cez, cnas, dnsc), *two-letter* (mz, ms), *generic* (ordinary words
 //! listed in `data/signals.txt`: pacjent, gabinet, zdrowie …) or *distinctive* (the rest:
 //! ezdrowie, nfz-warszawa, cascluj). Short, two-letter and generic names are *weak*.
@@ -75,7 +77,7 @@
 //!    * [`Technique::Hyphenation`]: the same letters with hyphens added or removed
 //!      (e-zdrowie.pl, nfzwarszawa.pl), five letters or more;
 //!    * [`Technique::Homoglyph`]: ASCII look-alikes (`rn`/`m`, `0`/`o`, `1`/`l`, `vv`/`w`:
-//!      rns.ro, ezdr0wie.pl);
+//!      rns.ro, ezdr0wie.pl), also with hyphens added (e-zdr0wie.pl);
 //!    * one edit, for distinctive names of at least five characters whose look-alike has at
 //!      least five characters too, and that have at least three characters beyond the prefix
 //!      they share with a family of three or more names (the county houses, cas + a
@@ -85,17 +87,22 @@
 //!      [`Technique::VowelSwap`], [`Technique::Replacement`] (QWERTY neighbour),
 //!      [`Technique::Bitsquatting`] (one bit), [`Technique::Hyphenation`] (a hyphen) or
 //!      [`Technique::Typo`] (anything else, including w/v, c/k, i/j, s/z as in
-//!      nfz-warszava.pl). Matching uses a deletion-neighbourhood (SymSpell) hash index of
+//!      nfz-warszava.pl); `l` for `i` is a [`Technique::Homoglyph`]. The label without its
+//!      hyphens is edited too (e-zdrowle.pl). Matching uses a deletion-neighbourhood (SymSpell) hash index of
 //!      every eligible name, not a scan of the registry;
 //!    * [`Technique::Typo`]: two edits of a name of nine characters or more, when the host
 //!      starts with the same hyphen token (nfz-wraszava.pl).
 //! 5. Tokens: the host before its public suffix, split on `.`, `-` and `_` (punycode labels
-//!    skipped). A protected name must appear as whole token(s): one token, or up to three
-//!    adjacent tokens that spell it. A token that is a protected name glued to a signal word
-//!    is split (pacjentgov, govplnfz, nfzzwrot, cnasro; two-letter names only with gov-like
-//!    words: mzgov), as is `e` glued in front of a name of five letters or more (epacjent,
-//!    the e-government naming of e-Zdrowie, e-Recepta). So cezxprime.club, zdnscloud.com and
-//!    msn.com never match. Every other token, except `www`/`m`, is an extra:
+//!    skipped), and digits at either end of a run of three letters or more split off
+//!    (client-nfz4471 → client, nfz, 4471). A protected name must appear as whole token(s):
+//!    one token, or up to three adjacent tokens that spell it. A token that is a protected
+//!    name glued to a signal or web word is split (pacjentgov, govplnfz, nfzzwrot, cnasro,
+//!    mynfz, cnasportal; two-letter names only with gov-like words: mzgov), as is `e` glued
+//!    in front of a name of five letters or more (epacjent, the e-government naming of
+//!    e-Zdrowie, e-Recepta), and an edit-eligible name glued to anything of two letters or
+//!    more (infomobywatel, ezdrowiekonto; not after a word when the name ends in an
+//!    ordinary word: dobrezdrowie). So cezxprime.club, zdnscloud.com and msn.com never
+//!    match. Every other token, except `www`/`m`, is an extra:
 //!    * with no extra token nothing is decided here;
 //!    * a gov-like extra token (gov, gev, g0v, govpl, rzad …) makes a
 //!      [`Technique::SuffixImitation`] (pacjent-gov.pl, nfz.gov-pl.com, pacjent-gev.cc,
@@ -108,12 +115,18 @@
 //!      prefix word right before the name (`e`: e-gabinet.eu, e-nfz.pl) or, for
 //!      short and two-letter names, the name of one of the institutions' own systems (PIAS,
 //!      SIUI, eWUŚ, EKUZ) or another non-generic protected name (cnas-pias.com,
-//!      nfz-ewus.pl, cez-nfz.com). Ordinary medical words are not signals: clinics and
-//!      pharmacies legitimately pair them with "NFZ". So gabinet-stomatologiczny.pl (a
-//!      dentist), rehabilitacja-nfz.pl, cez-energy.com and nfz-info.pl stay unrelated,
-//!      while nfz-zwrot.pl and nfz-zwrot-pl.com do not;
+//!      nfz-ewus.pl, cez-nfz.com);
+//!    * a short name with any other word or number in its own label is a combosquat
+//!      (nfz-info.com, nfz-pacjent.pl, cnas-sistem.ro, nfz24.pl, mynfz.com), except a
+//!      provider word before it (clinics and pharmacies describe NFZ-funded care:
+//!      rehabilitacja-nfz.pl, apteka-nfz.pl) and a word showing another organisation of the
+//!      same name (cez-energy.com, ČEZ). In a subdomain label the suffix does not matter
+//!      (client-nfz4471.example.it: the domain holder names its subdomains at will). So
+//!      gabinet-stomatologiczny.pl (a dentist), nfz.example.com and nfz-info.de stay
+//!      unrelated, while nfz-zwrot.pl and nfz-zwrot-pl.com do not;
 //!    * a one-edit variant of an edit-eligible name next to a gov-like token is a suffix
-//!      imitation too (ezdrowei-gov.com).
+//!      imitation too (ezdrowei-gov.com); among other tokens it is named by its edit, as is
+//!      an ASCII homoglyph of it (ezdrowe-logowanie.com, rnobywatel-oplata.cc).
 //! 6. Internationalised hosts: every punycode label is read as the Latin letters a reader
 //!    sees (TR39 skeleton from `unicode-security`, diacritics removed, a few extra
 //!    Cyrillic/Greek letters such as `п` → `n`) and the rules run again. A hit on a whole

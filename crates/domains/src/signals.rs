@@ -29,11 +29,16 @@ pub(crate) struct WordInfo {
     /// Bit set of languages whose prefix words (lure words valid only right before the
     /// name) include the token.
     pub prefix: u32,
+    /// Describes a care provider (`[provider]` and every generic word): before a short
+    /// name it names a provider funded by the institution, not the institution.
+    pub provider: bool,
 }
 
 /// Parsed signal lists.
 pub(crate) struct Signals {
     words: Table<WordInfo>,
+    /// `"name word"` pairs of the `[homonym NAME]` sections.
+    homonyms: Table<()>,
     /// Interned country and language codes; index = bit position.
     codes: Vec<String>,
 }
@@ -48,6 +53,7 @@ impl Signals {
     pub(crate) fn parse(text: &str) -> Signals {
         let mut s = Signals {
             words: Table::default(),
+            homonyms: Table::default(),
             codes: Vec::new(),
         };
         let mut section = String::new();
@@ -64,13 +70,21 @@ impl Signals {
             let mut parts = section.split_whitespace();
             let kind = parts.next().unwrap_or("");
             let arg = parts.next().unwrap_or("");
+            if kind == "homonym" {
+                s.homonyms.entry_or(format!("{arg} {word}").as_bytes(), || ());
+                continue;
+            }
             let bit = if arg.is_empty() { 0 } else { s.code_bit(arg) };
             let info = s.words.entry_or(word.as_bytes(), WordInfo::default);
             match (kind, arg) {
                 ("gov", _) => info.gov = true,
                 ("glue", _) => info.glue = true,
                 ("ignore", _) => info.ignore = true,
-                ("generic", _) => info.generic = true,
+                ("generic", _) => {
+                    info.generic = true;
+                    info.provider = true;
+                }
+                ("provider", _) => info.provider = true,
                 ("tld", "mainstream") => info.tld_mainstream = true,
                 ("tld", "abused") => info.tld_abused = true,
                 ("country", _) => info.country |= bit,
@@ -129,6 +143,21 @@ impl Signals {
         t
     }
 
+    /// True when `word` next to the protected `name` shows another organisation of that
+    /// name (`[homonym NAME]`).
+    pub(crate) fn homonym(&self, name: &str, word: &str) -> bool {
+        let mut key = crate::buf::Buf::new();
+        key.push_bytes(name.as_bytes())
+            && key.push(b' ')
+            && key.push_bytes(word.as_bytes())
+            && self.homonyms.contains(key.as_bytes())
+    }
+
+    /// True when the token is listed in any section.
+    pub(crate) fn listed(&self, token: &str) -> bool {
+        self.words.contains(token.as_bytes())
+    }
+
     /// What a token means (all-false when it is not listed).
     #[inline]
     pub(crate) fn get(&self, token: &str) -> WordInfo {
@@ -144,7 +173,7 @@ mod tests {
     fn embedded_file_is_well_formed() {
         assert!(SIGNALS_TXT.starts_with("# "), "header comment first");
         let known = [
-            "gov", "glue", "country", "lure", "prefix", "health", "generic", "ignore", "tld",
+            "gov", "glue", "country", "lure", "prefix", "health", "generic", "ignore", "tld", "provider", "homonym",
         ];
         for line in SIGNALS_TXT.lines() {
             let line = line.split('#').next().unwrap().trim();
@@ -181,6 +210,10 @@ mod tests {
         let glue = s.glue_words();
         assert!(glue.contains(b"govpl") && glue.contains(b"zwrot") && glue.contains(b"www"));
         assert!(!glue.contains(b"e") && !glue.contains(b"stomatologiczny"));
+        assert!(s.get("rehabilitacja").provider && s.get("pacjent").provider && !s.get("zwrot").provider);
+        assert!(s.homonym("cez", "energy") && !s.homonym("nfz", "energy") && !s.homonym("cez", "info"));
+        assert!(glue.contains(b"my") && glue.contains(b"portal") && !glue.contains(b"info"));
+        assert_eq!(s.bit("cez"), 0, "homonym names are not codes");
         let none = s.get("stomatologiczny");
         assert!(!none.gov && none.lure == 0 && none.health == 0 && none.country == 0);
     }

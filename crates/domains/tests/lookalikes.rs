@@ -396,3 +396,107 @@ fn restricted_suffixes_include_implicit_gov_cc() {
     assert!(r.iter().any(|s| s == "gov.ro"));
     assert_eq!(index().len(), registry::PROTECTED.len());
 }
+
+#[test]
+fn short_names_with_any_word_or_number_in_their_label() {
+    // Any other word or number next to a short name in the same label (issue 10).
+    lookalike("nfz-info.com", "nfz.gov.pl", Technique::Combosquat);
+    lookalike("nfz-pacjent.pl", "nfz.gov.pl", Technique::Combosquat);
+    lookalike("cnas-sistem.ro", "cnas.ro", Technique::Combosquat);
+    lookalike("nfz-centrum-pomocy.com", "nfz.gov.pl", Technique::Combosquat);
+    lookalike("nfz24.pl", "nfz.gov.pl", Technique::Combosquat);
+    // Digits glued to the name are a token of their own; a subdomain label is the domain
+    // holder's choice, so the suffix does not matter there.
+    lookalike("client-nfz4471.example.it", "nfz.gov.pl", Technique::Combosquat);
+    lookalike("4471nfz-client.example.de", "nfz.gov.pl", Technique::Combosquat);
+    // Known web words glued in front of or after the name.
+    lookalike("mynfz.com", "nfz.gov.pl", Technique::Combosquat);
+    lookalike("cnasportal.ro", "cnas.ro", Technique::Combosquat);
+}
+
+#[test]
+fn short_names_stay_unrelated_without_a_word_of_their_own() {
+    for h in [
+        // Inside longer words: no token, digit or affix boundary.
+        "cezary.pl",
+        "cezarbud.com",
+        "nfzsomething.pl",
+        "dnscache.com",
+        "hcnas.ro",
+        // Registrable label elsewhere: another country's ccTLD.
+        "nfz-info.it",
+        // A subdomain named only by the name, words elsewhere.
+        "nfz.clinic-example.com",
+        // Digits inside a listed word, and two-letter names (English abbreviations).
+        "ms-365.com",
+        "mz-2024.com",
+        // Provider words before the name, and the other ČEZ.
+        "poradnia-nfz.pl",
+        "szpital-nfz.pl",
+        "cez-energy-group.com",
+    ] {
+        unrelated(h);
+    }
+}
+
+#[test]
+fn names_of_domains_under_a_restricted_suffix() {
+    // info.mobywatel.gov.pl: the label above gov.pl is the body's name.
+    lookalike("mobywatel-oplata.cc", "info.mobywatel.gov.pl", Technique::Combosquat);
+    lookalike(
+        "mobywatel-dziala-11.pages.dev",
+        "info.mobywatel.gov.pl",
+        Technique::Combosquat,
+    );
+    lookalike("mobywatel.com", "info.mobywatel.gov.pl", Technique::TldSwap);
+    unrelated("mobywatel.gov.pl");
+    unrelated("www.gov.pl");
+}
+
+#[test]
+fn distinctive_names_glued_to_anything() {
+    lookalike(
+        "infomobywatel-mandat.eu.cc",
+        "info.mobywatel.gov.pl",
+        Technique::Combosquat,
+    );
+    lookalike("mobywatelinfo.com", "info.mobywatel.gov.pl", Technique::Combosquat);
+    lookalike("ezdrowiekonto.com", "ezdrowie.gov.pl", Technique::Combosquat);
+    // A name that ends in an ordinary word (e + zdrowie) is not split after a word.
+    unrelated("dobrezdrowie.pl");
+    unrelated("twojezdrowie.com");
+}
+
+#[test]
+fn misspelt_names_as_words_and_letter_homoglyphs() {
+    lookalike("e-zdrowle.pl", "ezdrowie.gov.pl", Technique::Homoglyph);
+    lookalike("e-zdr0wie.pl", "ezdrowie.gov.pl", Technique::Homoglyph);
+    lookalike("ezdrowle.com", "ezdrowie.gov.pl", Technique::Homoglyph);
+    lookalike("ezdrowe-logowanie.com", "ezdrowie.gov.pl", Technique::Omission);
+    lookalike("mobywatl-oplata.cc", "info.mobywatel.gov.pl", Technique::Omission);
+    lookalike("rnobywatel-oplata.cc", "info.mobywatel.gov.pl", Technique::Homoglyph);
+    lookalike(
+        "konto.ezdorwie.example.com",
+        "ezdrowie.gov.pl",
+        Technique::Transposition,
+    );
+    // Far from every name, or an ordinary word.
+    unrelated("zdrowie-logowanie.com");
+    unrelated("mobilny-oplata.cc");
+}
+
+#[test]
+fn institutions_holding_a_public_suffix_are_named_by_its_first_label() {
+    let idx = DomainIndex::new(
+        vec![Protected {
+            domain: "nhs.uk".into(),
+            owner: "uk.nhs".into(),
+            include_subdomains: true,
+        }],
+        &[],
+    );
+    assert!(idx.check("www.nhs.uk").is_official());
+    let l = idx.check("nhscontact.com");
+    assert_eq!(l.lookalike().map(|l| l.imitates.as_str()), Some("nhs.uk"), "{l:?}");
+    assert_eq!(idx.check("nhsx.uk.example"), Assessment::Unrelated);
+}

@@ -25,6 +25,7 @@ pub const PROTECTED: &[(&str, &str)] = &[
     ("nfz-wroclaw.pl", "pl.nfz.dolnoslaskie"),
     ("nfz-zielonagora.pl", "pl.nfz.lubuskie"),
     ("pacjent.gov.pl", "pl.ikp"),
+    ("info.mobywatel.gov.pl", "pl.mobywatel"),
     ("cez.gov.pl", "pl.cez"),
     ("ezdrowie.gov.pl", "pl.cez"),
     ("gabinet.gov.pl", "pl.cez"),
