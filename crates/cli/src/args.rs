@@ -32,6 +32,32 @@ pub enum Command {
     /// Measure detection on labelled data.
     #[command(subcommand)]
     Eval(EvalCommand),
+    /// Build or update this site's statistical model from its own mail (use it with --model).
+    Learn(LearnArgs),
+}
+
+/// `healthguard learn`.
+#[derive(Debug, Args)]
+pub struct LearnArgs {
+    /// Legitimate mail: files, folders, Maildirs, mbox files (repeatable).
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub ham: Vec<PathBuf>,
+    /// Spam (repeatable); learnt as bad mail, as phishing is.
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub spam: Vec<PathBuf>,
+    /// Phishing (repeatable).
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub phishing: Vec<PathBuf>,
+    /// The model file: updated when it exists, created otherwise.
+    #[arg(long, value_name = "FILE")]
+    pub model: PathBuf,
+    /// Learn only the `tuning` or `validation` half of each folder (as `eval email --split`),
+    /// to measure on the other half.
+    #[arg(long, value_enum, default_value_t = Split::All)]
+    pub split: Split,
+    /// Largest message learnt, in bytes (K, M, G suffixes); bigger ones are skipped.
+    #[arg(long, value_name = "BYTES", default_value = "50M", value_parser = parse_size)]
+    pub max_size: u64,
 }
 
 /// Which registry to use.
@@ -46,6 +72,10 @@ pub struct RegistryArgs {
     /// Accept an unsigned `--registry` (for maintainers testing a pack).
     #[arg(long, global = true)]
     pub allow_unsigned_registry: bool,
+    /// This site's statistical model (written by `healthguard learn`): e-mails get its
+    /// judgement as one finding.
+    #[arg(long, value_name = "FILE", global = true)]
+    pub model: Option<PathBuf>,
 }
 
 /// `healthguard check`.

@@ -3,7 +3,7 @@
 use crate::args::{CheckArgs, DnsMode, Format, MailAuthArgs};
 use crate::registry_cmd;
 use anyhow::{bail, Context, Result};
-use healthguard_core::{Catalog, Checker, Input, Report};
+use healthguard_core::{Catalog, Input, Report};
 use healthguard_registry::Lang;
 use std::io::Read;
 
@@ -18,8 +18,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         ),
         None => None,
     };
-    let registry = registry_cmd::select(&args.registry)?;
-    let checker = Checker::new(registry);
+    let checker = registry_cmd::checker(&args.registry)?;
     let text_input = || -> Result<String> {
         match &args.input {
             Some(t) => Ok(t.clone()),

@@ -6,7 +6,7 @@ use crate::metrics::{Confusion, Mistakes};
 use crate::registry_cmd;
 use crate::scan::{Engine, Record, Summary};
 use anyhow::{bail, Context, Result};
-use healthguard_core::{Checker, Verdict};
+use healthguard_core::Verdict;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -69,7 +69,7 @@ const SPLIT_SALT: &[u8] = b"healthguard eval split 1\0";
 /// Whether `file` is in the part `split` counts: the halves are fixed by the salted SHA-256
 /// of the file name (not its folder), so a message stays on its side wherever the corpus is
 /// copied.
-fn in_split(split: Split, file: &Path) -> bool {
+pub(crate) fn in_split(split: Split, file: &Path) -> bool {
     use sha2::Digest;
     let name = file.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default();
     let digest = sha2::Sha256::new()
@@ -127,7 +127,7 @@ impl Corpus {
 
 /// Runs `eval email`: 0, or 3 when some files or messages could not be scanned.
 pub fn run(args: EvalEmailArgs) -> Result<u8> {
-    let checker = Checker::new(registry_cmd::select(&args.registry)?);
+    let checker = registry_cmd::checker(&args.registry)?;
     let engine = Engine::new(&checker, &args.run, &args.auth)?;
     // Roots to scan; for each, its corpus and (from a manifest) its fixed label.
     let mut roots: Vec<PathBuf> = Vec::new();

@@ -5,6 +5,7 @@ mod args;
 mod check;
 mod eval;
 mod eval_email;
+mod learn;
 mod mailbox;
 mod metrics;
 mod registry_cmd;
@@ -45,6 +46,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => serve::run(args),
         Command::Registry(cmd) => registry_cmd::run(cmd),
         Command::Eval(cmd) => eval::run(cmd),
+        Command::Learn(args) => learn::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -7,6 +7,16 @@ use std::path::Path;
 
 /// The registry chosen on the command line: built-in, or a directory that passed lint and
 /// (unless explicitly allowed unsigned) its signature check.
+/// The checker for `args`: the selected registry and, with `--model`, this site's
+/// statistical model.
+pub fn checker(args: &RegistryArgs) -> Result<healthguard_core::Checker> {
+    let checker = healthguard_core::Checker::new(select(args)?);
+    Ok(match &args.model {
+        Some(path) => checker.with_model(crate::learn::read_model(path)?),
+        None => checker,
+    })
+}
+
 pub fn select(args: &RegistryArgs) -> Result<Registry> {
     let Some(dir) = &args.registry else {
         return Ok(registry::builtin().clone());

@@ -613,7 +613,7 @@ impl JsonLines {
 
 /// Runs `healthguard scan`: 0 when every message was scanned, 3 when some could not be.
 pub fn run(args: ScanArgs) -> Result<u8> {
-    let checker = Checker::new(registry_cmd::select(&args.registry)?);
+    let checker = registry_cmd::checker(&args.registry)?;
     let engine = Engine::new(&checker, &args.run, &args.auth)?;
     let jsonl = args.format == ScanFormat::Jsonl;
     let mut summary = Summary::default();

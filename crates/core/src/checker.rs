@@ -8,6 +8,7 @@
 //! (the e-mail analyser) feed the same [`Signals`].
 
 use crate::analysis::{Analysis, Finding, InputKind, Verdict};
+use crate::bayes::Model;
 use crate::catalogue::Catalogue;
 use crate::fold::{fold, Folded};
 use crate::lexicon::Lexicon;
@@ -88,6 +89,8 @@ pub struct Checker {
     /// Whether a composite for pasted text has a `LURE_` code (see
     /// [`Checker::first_text_lure`]).
     text_lure_composites: bool,
+    /// This site's statistical model, when one was learnt (`healthguard learn`).
+    model: Option<Model>,
 }
 
 /// What [`Checker::read_text`] read, for reuse.
@@ -292,6 +295,7 @@ impl Checker {
         );
         let mut checker = Checker {
             text_lure_composites,
+            model: None,
             scorer: Scorer::new(&catalogue),
             catalogue,
             lexicon,
@@ -335,6 +339,18 @@ impl Checker {
     /// The look-alike index over every registry domain.
     pub fn domains(&self) -> &DomainIndex {
         &self.domains
+    }
+
+    /// The checker with this site's statistical model (front ends add its judgement as a
+    /// finding, see [`crate::bayes`]).
+    pub fn with_model(mut self, model: Model) -> Checker {
+        self.model = Some(model);
+        self
+    }
+
+    /// This site's statistical model, if any.
+    pub fn model(&self) -> Option<&Model> {
+        self.model.as_ref()
     }
 
     fn index_of(&self, id: &str) -> Option<usize> {

@@ -19,6 +19,7 @@
 #![deny(missing_docs)]
 
 mod analysis;
+pub mod bayes;
 mod catalogue;
 mod checker;
 pub mod fold;

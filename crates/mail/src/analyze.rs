@@ -555,6 +555,9 @@ pub fn analyze(checker: &Checker, mail: &ParsedMail, auth: &AuthOutcome) -> Anal
     if let Some(f) = identity.credit(from_owner.is_some()) {
         s.push(f);
     }
+    if let Some(f) = checker.model().and_then(|m| crate::statistics::finding(m, mail)) {
+        s.push(f);
+    }
     if !phones.is_empty() {
         checker.add_text(&mut s, &phones);
     }

@@ -39,6 +39,7 @@ mod html;
 mod identity;
 mod lists;
 mod parse;
+pub mod statistics;
 mod zipdir;
 
 pub use analyze::{analyze, check};
