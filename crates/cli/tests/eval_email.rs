@@ -149,3 +149,84 @@ fn unreadable_entries_are_reported_and_the_measurement_goes_on() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A folder of `n` messages built by `make` (written by the project for this test).
+fn write_folder(dir: &Path, n: usize, make: impl Fn(usize) -> String) {
+    std::fs::create_dir_all(dir).unwrap();
+    for i in 0..n {
+        std::fs::write(dir.join(format!("{i}.eml")), make(i)).unwrap();
+    }
+}
+
+#[test]
+fn the_split_halves_partition_the_corpus() {
+    let corpus = s(&fixtures().join("corpus")).to_string();
+    let count = |split: &str| {
+        let text = squeeze(&stdout(&eval(&["--split", split, &corpus])));
+        let line = text.lines().find(|l| l.starts_with("corpus: ")).unwrap().to_string();
+        line.split('(')
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse::<usize>()
+            .unwrap()
+    };
+    assert_eq!(count("tuning") + count("validation"), count("all"));
+    assert_eq!(count("all"), 7);
+}
+
+#[test]
+fn learn_builds_a_model_that_check_uses() {
+    let dir = std::env::temp_dir().join(format!("hg-learn-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    write_folder(&dir.join("ham"), 60, |i| {
+        format!("From: Ann <ann@clinic.example>\r\nSubject: Ward rota {i}\r\n\r\nThe ward rota and the staff meeting agenda for week {i}.\r\n")
+    });
+    write_folder(&dir.join("phishing"), 60, |i| {
+        format!("From: Admin <admin@quota-desk.example>\r\nSubject: Quota {i}\r\n\r\nYour mailbox quota is exceeded; revalidate the mailbox at https://quota-desk.example/{i}\r\n")
+    });
+    let model = dir.join("site.model");
+    let out = Command::new(env!("CARGO_BIN_EXE_healthguard"))
+        .args([
+            "learn",
+            "--ham",
+            s(&dir.join("ham")),
+            "--phishing",
+            s(&dir.join("phishing")),
+            "--model",
+            s(&model),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        stdout(&out).contains("learnt 60 legitimate, 0 spam, 60 phishing messages"),
+        "{}",
+        stdout(&out)
+    );
+    let message = dir.join("new.eml");
+    std::fs::write(&message, "From: Admin <admin@quota-desk.example>\r\nSubject: Quota\r\n\r\nYour mailbox quota is exceeded; revalidate the mailbox now.\r\n").unwrap();
+    let check = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_healthguard"))
+            .args(["check", "--format", "json", "--dns", "off"])
+            .args(extra)
+            .arg(s(&message))
+            .output()
+            .unwrap();
+        stdout(&out)
+    };
+    let judged = check(&["--model", s(&model)]);
+    assert!(judged.contains("\"BAYES_BAD\""), "{judged}");
+    assert!(!check(&[]).contains("BAYES_"));
+    // A broken model file is refused with a clear error, not ignored.
+    std::fs::write(&model, "not a model\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_healthguard"))
+        .args(["check", "--model", s(&model), s(&message)])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a HealthGuard model"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

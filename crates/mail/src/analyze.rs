@@ -666,8 +666,8 @@ pub(crate) fn subject_lure(checker: &Checker, subject: &str) -> Option<Finding> 
         return None;
     }
     let folded = healthguard_core::fold::fold(subject);
-    let requests = generic::lures(subject, &folded).into_iter();
-    if let Some((code, phrase)) = requests.filter(|(c, _)| !c.ends_with("_TOPIC")).next() {
+    let mut requests = generic::lures(subject, &folded).into_iter();
+    if let Some((code, phrase)) = requests.find(|(c, _)| !c.ends_with("_TOPIC")) {
         return Some(Finding::new("LURE_IN_SUBJECT", phrase).param("lure", code));
     }
     checker

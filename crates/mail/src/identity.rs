@@ -98,7 +98,7 @@ impl SenderIdentity {
     /// Whether `host` belongs to the sender's organisation or mail infrastructure.
     pub fn owns(&self, host: &str) -> bool {
         let s = site(host);
-        self.organisation.iter().any(|o| *o == s)
+        self.organisation.contains(&s)
     }
 
     /// `SENDER_AUTHENTICATED` for an authenticated sender that is not a registry institution
