@@ -14,6 +14,9 @@ pub fn run(args: ServeArgs) -> Result<u8> {
         config.limits.report_rate = None;
     }
     config.workers = args.workers;
+    if let Some(path) = &args.registry.model {
+        config.model = Some(crate::learn::read_model(path)?);
+    }
     if let Some(authserv_id) = args.trust_authres {
         config.mail_auth = MailAuth::TrustedHeaders {
             authserv_id,

@@ -51,6 +51,10 @@ impl AppState {
     /// Builds the state from a configuration and an opened store.
     pub fn new(config: &ServeConfig, store: Arc<dyn ReportStore>) -> AppState {
         let checker = Checker::new(config.registry.clone());
+        let checker = match &config.model {
+            Some(model) => checker.with_model(model.clone()),
+            None => checker,
+        };
         let registry = api::RegistryDocs::new(checker.registry());
         AppState(Arc::new(Inner {
             analyzer: Analyzer::new(checker, &config.mail_auth, config.limits.max_upload_bytes),

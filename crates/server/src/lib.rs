@@ -101,6 +101,8 @@ pub struct ServeConfig {
     pub mail_auth: MailAuth,
     /// Worker threads of the runtime; `None` = one per core.
     pub workers: Option<usize>,
+    /// This site's statistical model (`healthguard learn`), used for uploaded e-mails.
+    pub model: Option<healthguard_core::bayes::Model>,
 }
 
 impl ServeConfig {
@@ -113,6 +115,7 @@ impl ServeConfig {
             limits: Limits::default(),
             mail_auth: MailAuth::default(),
             workers: None,
+            model: None,
         }
     }
 }
