@@ -332,7 +332,7 @@ pub(crate) fn link_text_other_domain(
     if target.is_email || target.is_ip || identity.owns(&target.host) {
         return None;
     }
-    let shown = crate::analyze::shown_link(&l.text)?;
+    let shown = crate::html_links::shown_link(&l.text)?;
     if shown.is_email || shown.is_ip || same_site(&shown.host, &target.host) {
         return None;
     }

@@ -33,12 +33,16 @@ mod analyze;
 mod attach;
 mod auth;
 pub mod authres;
+mod content;
 pub mod dns;
 mod generic;
 mod html;
+mod html_links;
 mod identity;
 mod lists;
 mod parse;
+mod payload;
+mod sender;
 pub mod statistics;
 mod zipdir;
 
