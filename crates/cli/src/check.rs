@@ -14,16 +14,21 @@ const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
 pub fn run(args: CheckArgs) -> Result<u8> {
     let lang = match &args.lang {
         Some(code) => Some(
-            Lang::from_code(code).with_context(|| format!("unsupported language {code:?}: use pl, ro, en or uk"))?,
+            Lang::from_code(code)
+                .ok_or_else(|| crate::UsageError(format!("unsupported language {code:?}: use pl, ro, en or uk")))?,
         ),
         None => None,
     };
     let checker = registry_cmd::checker(&args.registry)?;
     let text_input = || -> Result<String> {
-        match &args.input {
-            Some(t) => Ok(t.clone()),
-            None => read_stdin(),
+        let text = match &args.input {
+            Some(t) => t.clone(),
+            None => read_stdin()?,
+        };
+        if text.trim().is_empty() {
+            bail!("empty input: nothing to check");
         }
+        Ok(text)
     };
     let analysis = if let Some(url) = &args.url {
         checker.check(Input::Url(url))
@@ -42,9 +47,16 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         // E-mail: the default kind. Raw bytes, never decoded lossily here: the MIME parser
         // handles charsets and transfer encodings itself.
         let raw = match &args.input {
+            Some(path) if !std::path::Path::new(path).exists() => bail!(
+                "cannot open {path:?}: no such file. An e-mail is read from a file or standard input; \
+                 to check a text, use --sms (with --sender NAME) or --text"
+            ),
             Some(path) => read_file(std::path::Path::new(path))?,
             None => read_stdin_bytes()?,
         };
+        if raw.iter().all(u8::is_ascii_whitespace) {
+            bail!("empty input: nothing to check");
+        }
         let authenticator = healthguard_mail::authenticator(&auth_source(&args.auth), &args.auth.trusted_arc_sealers)
             .context("cannot set up e-mail authentication")?;
         healthguard_mail::check(

@@ -21,6 +21,18 @@ pub const EXIT_INPUT_ERROR: u8 = 3;
 /// Exit code for a bad command line.
 pub const EXIT_USAGE: u8 = 64;
 
+/// A bad command line found after parsing (an unknown language code): exit 64.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
 /// Writes to standard output; a closed pipe (`healthguard … | head`) ends the output quietly.
 pub fn write_stdout(text: &str) -> std::io::Result<()> {
     use std::io::Write;
@@ -52,7 +64,8 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("healthguard: {e:#}");
-            ExitCode::from(EXIT_INPUT_ERROR)
+            let usage = e.downcast_ref::<UsageError>().is_some();
+            ExitCode::from(if usage { EXIT_USAGE } else { EXIT_INPUT_ERROR })
         }
     }
 }

@@ -207,10 +207,33 @@ fn text_is_read_from_stdin_and_bad_bytes_get_a_verdict() {
 }
 
 #[test]
-fn usage_errors_exit_64_and_unknown_language_exits_3() {
+fn usage_errors_and_unknown_languages_exit_64() {
     assert_eq!(run(&["check", "--bogus"]).status.code(), Some(64));
-    assert_eq!(run(&["check", "--text", "x", "--lang", "de"]).status.code(), Some(3));
+    // README: 64 for a bad command line, an unknown --lang included.
+    let out = run(&["check", "--text", "x", "--lang", "de"]);
+    assert_eq!(out.status.code(), Some(64));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("use pl, ro, en or uk"));
     assert_eq!(run(&["--help"]).status.code(), Some(0));
+}
+
+#[test]
+fn empty_input_is_an_error_and_text_given_as_a_file_gets_a_hint() {
+    for args in [
+        &["check", "--text", "   "][..],
+        &["check", "--sms", "--sender", "NFZ", ""][..],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(3), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains("empty input"), "{out:?}");
+        assert!(out.stdout.is_empty());
+    }
+    let out = run(&["check", "NFZ: masz zwrot 312 zł"]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no such file") && err.contains("--sms") && err.contains("--text"),
+        "{err}"
+    );
 }
 
 fn copy_builtin(dir: &Path) {
