@@ -152,7 +152,11 @@ pub struct LangQuery {
 )]
 pub async fn check(State(state): State<AppState>, JsonBody(req): JsonBody<CheckRequest>) -> Result<Response, ApiError> {
     let lang = parse_lang(req.lang.as_deref())?;
-    let (_, analysis) = state.analyze(Submission::from(req.message)).await?;
+    let submission = Submission::from(req.message);
+    if let Some(problem) = submission.problem() {
+        return Err(ApiError::bad_request(problem));
+    }
+    let (_, analysis) = state.analyze(submission).await?;
     let report = state.checker().report(&analysis, &state.0.catalog, lang);
     Ok(json_response(StatusCode::OK, &report))
 }

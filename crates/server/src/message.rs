@@ -146,6 +146,20 @@ impl Submission {
     pub fn is_empty(&self) -> bool {
         self.content().iter().all(u8::is_ascii_whitespace) && self.sender().is_none_or(|s| s.trim().is_empty())
     }
+
+    /// Why the submission cannot be checked, if it cannot: nothing to check, or a `url`
+    /// that is not a web address.
+    pub fn problem(&self) -> Option<&'static str> {
+        if self.content().iter().all(u8::is_ascii_whitespace) {
+            return Some("the message is empty: send the text, link, number or e-mail to check");
+        }
+        match self {
+            Submission::Url(url) if healthguard_core::links::parse_one(url.trim()).is_none_or(|l| l.is_email) => {
+                Some("`url` is not a web address: send one link, such as https://example.org/page")
+            }
+            _ => None,
+        }
+    }
 }
 
 /// How e-mail authentication is judged. The server never queries DNS.

@@ -160,6 +160,24 @@ fn bad_input_gets_clear_json_errors() {
         ("application/json", b"[1,2]", 400, "invalid_request"),
         (
             "application/json",
+            b"{\"kind\":\"url\",\"url\":\"not a url\"}",
+            400,
+            "invalid_request",
+        ),
+        (
+            "application/json",
+            b"{\"kind\":\"text\",\"text\":\"  \"}",
+            400,
+            "invalid_request",
+        ),
+        (
+            "application/json",
+            b"{\"kind\":\"sms\",\"sender\":\"NFZ\",\"text\":\"\"}",
+            400,
+            "invalid_request",
+        ),
+        (
+            "application/json",
             b"{\"kind\":\"sms\",\"text\":\"x\",\"lang\":\"de\"}",
             400,
             "unsupported_language",
