@@ -122,3 +122,27 @@ Content-Type: text/html; charset=utf-8\r\n\r\n\
     assert_eq!(v["verdict"], "phishing", "{found:?}");
     assert_eq!(code, 2);
 }
+
+#[test]
+fn an_unauthenticated_official_mail_is_worded_as_an_unconfirmed_sender_not_as_fraud() {
+    let mail = fixture("official_nfz_signed.eml");
+    for (lang, says) in [
+        ("en", "Cannot confirm the sender"),
+        ("pl", "Nie można potwierdzić nadawcy"),
+        ("ro", "Nu putem confirma expeditorul"),
+        ("uk", "Не вдається підтвердити відправника"),
+    ] {
+        let (v, _) = check(&["--dns", "off", "--lang", lang, mail.to_str().unwrap()], None);
+        assert_eq!(v["basis"], "sender_unconfirmed", "{v:#}");
+        assert_eq!(v["headline"], says, "{lang}");
+        let summary = v["summary"].as_str().unwrap();
+        assert!(summary.contains("NFZ"), "{lang}: {summary}");
+    }
+    let (v, _) = check(&["--dns", "off", "--lang", "en", mail.to_str().unwrap()], None);
+    let summary = v["summary"].as_str().unwrap();
+    assert!(!summary.contains("Several signs"), "{summary}");
+    // A forged sender with lures keeps the fraud wording.
+    let (v, _) = check(&["--lang", "en", fixture("spoofed_nfz.eml").to_str().unwrap()], None);
+    assert_eq!(v["basis"], "signs", "{v:#}");
+    assert_ne!(v["headline"], "Cannot confirm the sender");
+}

@@ -40,4 +40,4 @@ pub use i18n::{render, Catalog, Texts};
 pub use lang::detect as detect_language;
 pub use lexicon::{Lexicon, LureHit};
 pub use phrases::{PhraseMatch, PhraseSet};
-pub use report::{Advice, Contact, Report, ReportFinding};
+pub use report::{Advice, Basis, Contact, Report, ReportFinding};

@@ -24,14 +24,74 @@ pub struct Report {
     pub language: Lang,
     /// Language the message is written in, when detected.
     pub message_language: Option<Lang>,
-    /// Short headline for the verdict.
+    /// What the verdict rests on, so that its wording follows what was found.
+    pub basis: Basis,
+    /// Short headline for the verdict, worded after its basis.
     pub headline: String,
-    /// One sentence on what the verdict means.
+    /// One sentence on what the verdict means, worded after its basis.
     pub summary: String,
     /// Findings with their explanations.
     pub findings: Vec<ReportFinding>,
     /// What to do, official contacts and reporting routes.
     pub advice: Advice,
+}
+
+/// What a verdict rests on: the findings that speak against the message.
+///
+/// The headline and summary are looked up as `<verdict>_<basis>` in `data/i18n`, falling
+/// back to `<verdict>`, so each verdict is worded after what was really found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Basis {
+    /// Nothing speaks against the message.
+    Nothing,
+    /// The only thing against it: the claimed sender could not be authenticated.
+    SenderUnconfirmed,
+    /// One sign against it.
+    OneSign,
+    /// Several signs against it.
+    Signs,
+}
+
+/// Findings that only say the claimed sender could not be authenticated (no signature, no
+/// DNS, no results): not a sign of fraud by themselves. A failed check (`AUTH_FAIL`) is one.
+const UNCONFIRMED_SENDER: &[&str] = &["AUTH_MISSING_FOR_CLAIM"];
+
+impl Basis {
+    /// The basis of an analysis: which of its findings raise the score.
+    pub fn of(analysis: &Analysis) -> Basis {
+        let against: Vec<&str> = analysis
+            .findings
+            .iter()
+            .filter(|f| f.weight > 0.0)
+            .map(|f| f.code.as_str())
+            .collect();
+        match against.as_slice() {
+            [] => Basis::Nothing,
+            codes if codes.iter().all(|c| UNCONFIRMED_SENDER.contains(c)) => Basis::SenderUnconfirmed,
+            [_] => Basis::OneSign,
+            _ => Basis::Signs,
+        }
+    }
+
+    /// The snake-case name used in JSON and as the suffix of i18n keys.
+    pub fn name(self) -> &'static str {
+        match self {
+            Basis::Nothing => "nothing",
+            Basis::SenderUnconfirmed => "sender_unconfirmed",
+            Basis::OneSign => "one_sign",
+            Basis::Signs => "signs",
+        }
+    }
+}
+
+/// The text for a verdict worded after its basis: `<verdict>_<basis>`, else `<verdict>`.
+fn verdict_text(table: &std::collections::BTreeMap<String, String>, verdict: Verdict, basis: Basis) -> &str {
+    table
+        .get(&format!("{}_{}", verdict.name(), basis.name()))
+        .or_else(|| table.get(verdict.name()))
+        .map(String::as_str)
+        .unwrap_or_default()
 }
 
 /// A finding with its explanation.
@@ -143,6 +203,9 @@ impl Checker {
                 }
             })
             .collect();
+        let basis = Basis::of(analysis);
+        let claimed = institution.map(|i| i.short_name(lang).to_string()).unwrap_or_default();
+        let names = [("institution", claimed.as_str())];
         Report {
             verdict: analysis.verdict,
             score: analysis.score,
@@ -151,12 +214,9 @@ impl Checker {
             kind: analysis.kind,
             language: lang,
             message_language: analysis.message_language,
-            headline: t.verdict.get(analysis.verdict.name()).cloned().unwrap_or_default(),
-            summary: t
-                .verdict_explain
-                .get(analysis.verdict.name())
-                .cloned()
-                .unwrap_or_default(),
+            basis,
+            headline: render(verdict_text(&t.verdict, analysis.verdict, basis), &names),
+            summary: render(verdict_text(&t.verdict_explain, analysis.verdict, basis), &names),
             findings,
             advice: self.advice(analysis, institution, t, lang),
         }
@@ -334,6 +394,75 @@ impl Checker {
                 &[("email", &e.address)],
             );
             out.push(contact("email", e.address.clone(), e.provenance.confidence, text));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{verdict_text, Basis};
+    use crate::analysis::{Analysis, Finding, InputKind, Verdict};
+    use crate::i18n::Catalog;
+    use healthguard_registry::Lang;
+
+    fn analysis(verdict: Verdict, findings: &[(&str, f32)]) -> Analysis {
+        Analysis {
+            kind: InputKind::Email,
+            verdict,
+            score: findings.iter().map(|f| f.1).sum(),
+            institution: Some("pl.nfz".into()),
+            findings: findings
+                .iter()
+                .map(|(code, weight)| Finding {
+                    weight: *weight,
+                    ..Finding::new(code, "x")
+                })
+                .collect(),
+            message_language: None,
+            lures: Vec::new(),
+            authenticated_as: None,
+        }
+    }
+
+    #[test]
+    fn the_basis_is_what_raises_the_score() {
+        use Verdict::*;
+        let of = |v, f: &[(&str, f32)]| Basis::of(&analysis(v, f));
+        assert_eq!(of(Unverified, &[("LINK_OFFICIAL", 0.0)]), Basis::Nothing);
+        let unconfirmed = [("AUTH_MISSING_FOR_CLAIM", 3.0), ("LINK_OFFICIAL", 0.0)];
+        assert_eq!(of(Suspicious, &unconfirmed), Basis::SenderUnconfirmed);
+        let with_lure = [("AUTH_MISSING_FOR_CLAIM", 3.0), ("LURE_PAYMENT", 2.0)];
+        assert_eq!(of(Suspicious, &with_lure), Basis::Signs);
+        assert_eq!(of(Suspicious, &[("SENDER_IMPERSONATES", 3.0)]), Basis::OneSign);
+        // A failed authentication is a sign, not a mere absence of proof.
+        let failed = [("AUTH_FAIL", 2.0), ("AUTH_MISSING_FOR_CLAIM", 3.0)];
+        assert_eq!(of(Suspicious, &failed), Basis::Signs);
+    }
+
+    #[test]
+    fn an_unconfirmed_sender_is_not_worded_as_signs_of_fraud_in_any_language() {
+        let texts = Catalog::builtin();
+        for lang in Lang::ALL {
+            let t = texts.texts(lang);
+            for v in [Verdict::Unverified, Verdict::Suspicious] {
+                let special = verdict_text(&t.verdict_explain, v, Basis::SenderUnconfirmed);
+                assert_ne!(
+                    special,
+                    verdict_text(&t.verdict_explain, v, Basis::Signs),
+                    "{lang:?} {v:?}"
+                );
+                assert!(special.contains("{institution}"), "{lang:?} {v:?}");
+                assert_ne!(
+                    verdict_text(&t.verdict, Verdict::Suspicious, Basis::SenderUnconfirmed),
+                    verdict_text(&t.verdict, Verdict::Suspicious, Basis::Signs),
+                    "{lang:?}"
+                );
+            }
+            assert_ne!(
+                verdict_text(&t.verdict_explain, Verdict::Suspicious, Basis::OneSign),
+                verdict_text(&t.verdict_explain, Verdict::Suspicious, Basis::Signs),
+                "{lang:?}"
+            );
         }
     }
 }

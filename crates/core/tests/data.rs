@@ -104,6 +104,8 @@ fn all_languages_have_the_same_keys() {
         let t = texts.texts(lang);
         let mut k: BTreeSet<String> = BTreeSet::new();
         for (section, map) in [
+            ("verdict", &t.verdict),
+            ("verdict_explain", &t.verdict_explain),
             ("finding", &t.finding),
             ("lure", &t.lure),
             ("technique", &t.technique),

@@ -30,9 +30,13 @@ pub struct ReportDoc {
     language: String,
     /// Language the message is written in, when detected.
     message_language: Option<String>,
-    /// Short headline for the verdict.
+    /// What the verdict rests on: `nothing` | `sender_unconfirmed` (only the sender could not
+    /// be authenticated) | `one_sign` | `signs`. Headline and summary are worded after it.
+    #[schema(example = "signs")]
+    basis: String,
+    /// Short headline for the verdict, worded after its basis.
     headline: String,
-    /// One sentence on what the verdict means.
+    /// One sentence on what the verdict means, worded after its basis.
     summary: String,
     /// Findings, strongest first.
     findings: Vec<FindingDoc>,

@@ -680,3 +680,25 @@ fn slow_headers_and_idle_connections_are_cut() {
     // The server still answers.
     assert_eq!(get(&s.url("/healthz")).status, 200);
 }
+
+#[test]
+fn an_official_mail_that_cannot_be_authenticated_is_worded_as_such_on_api_and_page() {
+    let s = TestServer::start("unconfirmed", |_| {});
+    let mail = include_bytes!("../../mail/tests/fixtures/official_nfz_signed.eml");
+    let a = post(&s.url("/v1/check/email?lang=en"), "message/rfc822", mail);
+    assert_eq!(a.status, 200, "{}", a.text());
+    let v = a.json();
+    assert_eq!(v["basis"], "sender_unconfirmed", "{v:#}");
+    assert_eq!(v["headline"], "Cannot confirm the sender");
+    assert!(!v["summary"].as_str().unwrap().contains("Several signs"), "{v:#}");
+
+    let (ct, body) = multipart(
+        &[("lang", "en"), ("kind", "email")],
+        &[("eml", "nfz.eml", mail.as_slice())],
+    );
+    let a = post(&s.url("/check"), &ct, &body);
+    assert_eq!(a.status, 200, "{}", a.text());
+    let page = a.text();
+    assert!(page.contains("Cannot confirm the sender"), "{page}");
+    assert!(!page.contains("Several signs point"), "{page}");
+}
