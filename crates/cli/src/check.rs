@@ -159,22 +159,26 @@ pub fn human(r: &Report) -> String {
         let _ = writeln!(out, "  • {s}");
     }
     let low = t.ui("low_confidence");
+    let line = |c: &healthguard_core::Contact| {
+        if c.unconfirmed {
+            format!("  • {} {low}\n", c.text)
+        } else {
+            format!("  • {}\n", c.text)
+        }
+    };
     if !r.advice.official_contacts.is_empty() {
         let _ = writeln!(out, "\n{}:", t.ui("official_contacts"));
-        for c in &r.advice.official_contacts {
-            let weak = if c.confidence == healthguard_registry::Confidence::High {
-                String::new()
-            } else {
-                format!(" {low}")
-            };
-            let _ = writeln!(out, "  • {}{weak}", c.text);
-        }
+        out.extend(r.advice.official_contacts.iter().map(line));
     }
-    if !r.advice.report_to.is_empty() {
+    // The best route first; the others after it, under their own heading.
+    let (first, others): (Vec<_>, Vec<_>) = r.advice.report_to.iter().partition(|c| c.primary);
+    if !first.is_empty() {
         let _ = writeln!(out, "\n{}:", t.ui("reporting"));
-        for c in &r.advice.report_to {
-            let _ = writeln!(out, "  • {}", c.text);
-        }
+        out.extend(first.into_iter().map(line));
+    }
+    if !others.is_empty() {
+        let _ = writeln!(out, "\n{}:", t.ui("report_also"));
+        out.extend(others.into_iter().map(line));
     }
     out
 }

@@ -364,3 +364,65 @@ fn eval_domains_counts_lookalikes() {
     assert!(text.contains("flagged as look-alikes: 2 (40.000%)"), "{text}");
     assert!(text.contains("official (registry domains): 1"), "{text}");
 }
+
+#[test]
+fn human_advice_puts_the_best_route_first_and_marks_contacts_as_the_json_does() {
+    let out = run(&[
+        "check",
+        "--sms",
+        "--sender",
+        "NFZ",
+        "--lang",
+        "en",
+        "NFZ: masz zwrot 312 zł, potwierdź dane: nfz-zwrot-pl.com",
+    ]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    let report = text.split("Where to report:\n").nth(1).expect("a reporting section");
+    let first = report.lines().next().unwrap();
+    assert!(first.contains("8080"), "an SMS is forwarded to 8080 first: {text}");
+    assert!(report.contains("Other ways to report:"), "{text}");
+    assert!(!text.contains("Hang up"), "{text}");
+    assert!(text.contains("+48 800 190 590"), "numbers grouped for people: {text}");
+    // The same marks as the JSON's `unconfirmed`.
+    let (v, _) = json(&[
+        "check",
+        "--sms",
+        "--sender",
+        "NFZ",
+        "--lang",
+        "en",
+        "NFZ: masz zwrot 312 zł, potwierdź dane: nfz-zwrot-pl.com",
+    ]);
+    let advice = &v["advice"];
+    for c in advice["official_contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(advice["report_to"].as_array().unwrap())
+    {
+        let line = text
+            .lines()
+            .find(|l| l.contains(c["text"].as_str().unwrap()))
+            .unwrap_or_else(|| panic!("{c} missing from {text}"));
+        assert_eq!(
+            line.ends_with("(unconfirmed)"),
+            c["unconfirmed"] == true,
+            "{line} / {c}"
+        );
+    }
+}
+
+#[test]
+fn a_harmless_message_gets_nothing_to_report() {
+    let out = run(&[
+        "check",
+        "--text",
+        "--lang",
+        "en",
+        "Hi mum, dinner at 7 tonight? Love, Kasia",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(!text.contains("Where to report"), "{text}");
+    assert!(text.contains("No sign of fraud found"), "{text}");
+}

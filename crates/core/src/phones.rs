@@ -89,6 +89,24 @@ pub fn parse(raw: &str, default_region: &str) -> Option<PhoneHit> {
     })
 }
 
+/// A number as people read and dial it: `(shown, dialled)`, e.g. `("+48 800 190 590",
+/// "+48800190590")`. Short codes (`8080`) and numbers libphonenumber cannot read are shown
+/// as written and dialled as their digits.
+pub fn for_humans(number: &str) -> (String, String) {
+    let dial: String = number.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
+    if !dial.starts_with('+') {
+        return (number.trim().to_string(), dial);
+    }
+    widen_regex_cache();
+    match phonenumber::parse(None, &dial) {
+        Ok(n) if phonenumber::is_valid(&n) => (
+            n.format().mode(phonenumber::Mode::International).to_string(),
+            format!("+{}{}", n.code().value(), n.national()),
+        ),
+        _ => (number.trim().to_string(), dial),
+    }
+}
+
 /// Phone numbers in free text. To keep amounts, dates, PESEL/CNP and card numbers out, a
 /// candidate must be international (`+…`, `00…`) or have the length of a national number of
 /// the default region (9 digits in Poland; 10 starting with 0 in Romania; 10–11 starting with
@@ -131,6 +149,19 @@ fn has_decimal_shape(raw: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_are_shown_grouped_and_dialled_compact() {
+        assert_eq!(
+            for_humans("+48800190590"),
+            ("+48 800 190 590".to_string(), "+48800190590".to_string())
+        );
+        assert_eq!(
+            for_humans("+48 573 205 962"),
+            ("+48 573 205 962".to_string(), "+48573205962".to_string())
+        );
+        assert_eq!(for_humans("8080"), ("8080".to_string(), "8080".to_string()));
+    }
 
     #[test]
     fn parses_national_and_international_forms() {

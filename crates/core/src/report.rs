@@ -116,11 +116,12 @@ pub struct ReportFinding {
 /// Advice: steps, official contacts, and where to report. Contacts come from the registry.
 #[derive(Debug, Clone, Serialize)]
 pub struct Advice {
-    /// Plain steps in the reader's language.
+    /// Plain steps in the reader's language, fitted to the channel and the verdict.
     pub steps: Vec<String>,
     /// Official contacts of the claimed institution.
     pub official_contacts: Vec<Contact>,
-    /// Reporting routes (the institution's CSIRT, the national CSIRT).
+    /// Where to report, best route first (`primary`); empty when there is nothing to report
+    /// (official and unverified results).
     pub report_to: Vec<Contact>,
 }
 
@@ -129,16 +130,66 @@ pub struct Advice {
 pub struct Contact {
     /// `web`, `phone`, `email` or `sms`.
     pub kind: String,
-    /// URL, number or address.
+    /// URL, number or address, as in the registry.
     pub value: String,
+    /// The value as people read it: a phone number grouped (`+48 800 190 590`).
+    pub display: String,
+    /// A link that opens it: `tel:`, `sms:`, `mailto:` or the web address.
+    pub href: String,
     /// Institution id.
     pub institution: String,
     /// Institution name in the reader's language.
     pub name: String,
     /// Confidence of the registry entry.
     pub confidence: Confidence,
+    /// Whether the registry's source is below high confidence: marked "(unconfirmed)" wherever
+    /// the contact is shown.
+    pub unconfirmed: bool,
+    /// The one best reporting route for this message (shown first; the others are folded).
+    pub primary: bool,
     /// The step in plain words.
     pub text: String,
+}
+
+impl Contact {
+    /// A contact of `kind` (`web`, `phone`, `email`, `sms`) with its display form and link.
+    fn new(kind: &str, value: &str, inst: &Institution, lang: Lang, confidence: Confidence) -> Contact {
+        let (display, href) = match kind {
+            "phone" | "sms" => {
+                let (shown, dial) = crate::phones::for_humans(value);
+                let scheme = if kind == "sms" { "sms" } else { "tel" };
+                (shown, format!("{scheme}:{dial}"))
+            }
+            "email" => (value.to_string(), format!("mailto:{value}")),
+            _ => (value.to_string(), value.to_string()),
+        };
+        Contact {
+            kind: kind.into(),
+            value: value.to_string(),
+            display,
+            href,
+            institution: inst.id.clone(),
+            name: inst.short_name(lang).to_string(),
+            confidence,
+            unconfirmed: confidence != Confidence::High,
+            primary: false,
+            text: String::new(),
+        }
+    }
+}
+
+/// How well a reporting route fits the channel a message came on (lower is better), `None`
+/// when it does not fit at all: only a text message can be forwarded to an SMS number.
+fn route_rank(kind: InputKind, route: ReportingKind) -> Option<u8> {
+    use ReportingKind::*;
+    let order: &[ReportingKind] = match kind {
+        InputKind::Sms => &[Sms, Web, Email, Phone],
+        InputKind::Email => &[Email, Web, Phone],
+        InputKind::Phone => &[Web, Phone, Email],
+        InputKind::Url => &[Web, Email, Phone],
+        InputKind::Text => &[Web, Email, Sms, Phone],
+    };
+    order.iter().position(|k| *k == route).map(|i| i as u8)
 }
 
 impl Checker {
@@ -249,18 +300,32 @@ impl Checker {
             })
     }
 
+    /// Advice as a function of channel, verdict and claimed institution.
     fn advice(&self, analysis: &Analysis, institution: Option<&Institution>, t: &Texts, lang: Lang) -> Advice {
+        let claimed = institution.map(|i| i.short_name(lang)).unwrap_or_default();
+        let say = |key: &str| {
+            render(
+                t.advice.get(key).map(String::as_str).unwrap_or_default(),
+                &[("institution", claimed)],
+            )
+        };
         let mut steps = Vec::new();
-        match analysis.verdict {
-            Verdict::Official => steps.push(t.advice.get("official_looks_fine").cloned().unwrap_or_default()),
-            Verdict::Unverified => steps.push(t.advice.get("unverified_check").cloned().unwrap_or_default()),
-            Verdict::Suspicious | Verdict::Phishing => {
-                steps.push(t.advice.get("never_use_message_contacts").cloned().unwrap_or_default());
-                steps.push(t.advice.get("do_not_click").cloned().unwrap_or_default());
+        match (analysis.verdict, Basis::of(analysis)) {
+            (Verdict::Official, _) => steps.push(say("official_looks_fine")),
+            (Verdict::Unverified, _) if institution.is_some() => steps.push(say("unverified_check")),
+            (Verdict::Unverified, _) => steps.push(say("nothing_found")),
+            (Verdict::Suspicious, Basis::SenderUnconfirmed) if institution.is_some() => {
+                steps.push(say("unconfirmed_check"))
+            }
+            (Verdict::Suspicious | Verdict::Phishing, _) => {
+                steps.push(say("never_use_message_contacts"));
+                steps.push(say("do_not_click"));
             }
         }
-        if matches!(analysis.kind, InputKind::Phone | InputKind::Sms) {
-            steps.push(t.advice.get("caller_id_spoofable").cloned().unwrap_or_default());
+        match analysis.kind {
+            InputKind::Phone => steps.push(say("caller_id_spoofable")),
+            InputKind::Sms => steps.push(say("sms_sender_spoofable")),
+            _ => {}
         }
         let mut official_contacts = Vec::new();
         if let Some(inst) = institution {
@@ -273,7 +338,27 @@ impl Checker {
                 self.contacts_of(i, t, lang, &mut official_contacts);
             }
         }
-        let mut report_to = Vec::new();
+        let report_to = if analysis.verdict >= Verdict::Suspicious {
+            self.reporting_routes(analysis, institution, t, lang)
+        } else {
+            Vec::new()
+        };
+        Advice {
+            steps,
+            official_contacts,
+            report_to,
+        }
+    }
+
+    /// Where to report a message: the claimed institution's own CSIRT, its parent's, then the
+    /// national ones; routes fitting the channel first, the best one marked `primary`.
+    fn reporting_routes(
+        &self,
+        analysis: &Analysis,
+        institution: Option<&Institution>,
+        t: &Texts,
+        lang: Lang,
+    ) -> Vec<Contact> {
         let mut reporters: Vec<&Institution> = Vec::new();
         if let Some(inst) = institution {
             let mut ids: Vec<&str> = inst.report_to.iter().map(String::as_str).collect();
@@ -302,61 +387,55 @@ impl Checker {
             }
         }
         let mut seen = Vec::new();
+        let mut routes = Vec::new();
         for r in reporters {
             if seen.contains(&r.id) {
                 continue;
             }
             seen.push(r.id.clone());
-            let name = r.short_name(lang).to_string();
-            let mut routes: Vec<_> = r
+            for route in r
                 .reporting
                 .iter()
                 .filter(|x| x.provenance.confidence.can_authenticate())
-                .collect();
-            // For an SMS, forwarding it comes first.
-            routes.sort_by_key(|x| match (analysis.kind, x.kind) {
-                (InputKind::Sms, ReportingKind::Sms) => 0,
-                (_, ReportingKind::Web) => 1,
-                (_, ReportingKind::Email) => 2,
-                _ => 3,
-            });
-            for route in routes {
+            {
+                if let Some(rank) = route_rank(analysis.kind, route.kind) {
+                    routes.push((rank, r, route));
+                }
+            }
+        }
+        // Stable: within a rank, the institution's own CSIRT before the national one.
+        routes.sort_by_key(|(rank, _, _)| *rank);
+        let mut out: Vec<Contact> = routes
+            .into_iter()
+            .map(|(_, r, route)| {
                 let (kind, key, placeholder) = match route.kind {
                     ReportingKind::Sms => ("sms", "report_sms", "number"),
                     ReportingKind::Phone => ("phone", "report_phone", "number"),
                     ReportingKind::Email => ("email", "report_email", "email"),
                     ReportingKind::Web => ("web", "report_web", "url"),
                 };
-                let text = render(
+                let mut c = Contact::new(kind, &route.value, r, lang, route.provenance.confidence);
+                c.text = render(
                     t.advice.get(key).map(String::as_str).unwrap_or_default(),
-                    &[(placeholder, &route.value), ("name", &name)],
+                    &[(placeholder, &c.display), ("name", &c.name)],
                 );
-                report_to.push(Contact {
-                    kind: kind.into(),
-                    value: route.value.clone(),
-                    institution: r.id.clone(),
-                    name: name.clone(),
-                    confidence: route.provenance.confidence,
-                    text,
-                });
-            }
+                c
+            })
+            .collect();
+        if let Some(first) = out.first_mut() {
+            first.primary = true;
         }
-        Advice {
-            steps,
-            official_contacts,
-            report_to,
-        }
+        out
     }
 
     fn contacts_of(&self, inst: &Institution, t: &Texts, lang: Lang, out: &mut Vec<Contact>) {
-        let name = inst.short_name(lang).to_string();
-        let contact = |kind: &str, value: String, confidence: Confidence, text: String| Contact {
-            kind: kind.into(),
-            value,
-            institution: inst.id.clone(),
-            name: name.clone(),
-            confidence,
-            text,
+        let contact = |kind: &str, value: &str, confidence: Confidence, key: &str, placeholder: &str| {
+            let mut c = Contact::new(kind, value, inst, lang, confidence);
+            c.text = render(
+                t.advice.get(key).map(String::as_str).unwrap_or_default(),
+                &[(placeholder, &c.display)],
+            );
+            c
         };
         for d in inst
             .domains
@@ -365,11 +444,7 @@ impl Checker {
             .take(2)
         {
             let url = format!("https://{}", d.name);
-            let text = render(
-                t.advice.get("visit").map(String::as_str).unwrap_or_default(),
-                &[("url", &url)],
-            );
-            out.push(contact("web", url, d.provenance.confidence, text));
+            out.push(contact("web", &url, d.provenance.confidence, "visit", "url"));
         }
         for p in inst
             .phones
@@ -377,11 +452,7 @@ impl Checker {
             .filter(|p| p.provenance.confidence.can_authenticate())
             .take(2)
         {
-            let text = render(
-                t.advice.get("call").map(String::as_str).unwrap_or_default(),
-                &[("phone", &p.e164)],
-            );
-            out.push(contact("phone", p.e164.clone(), p.provenance.confidence, text));
+            out.push(contact("phone", &p.e164, p.provenance.confidence, "call", "phone"));
         }
         for e in inst
             .emails
@@ -389,11 +460,7 @@ impl Checker {
             .filter(|e| e.provenance.confidence.can_authenticate())
             .take(1)
         {
-            let text = render(
-                t.advice.get("write").map(String::as_str).unwrap_or_default(),
-                &[("email", &e.address)],
-            );
-            out.push(contact("email", e.address.clone(), e.provenance.confidence, text));
+            out.push(contact("email", &e.address, e.provenance.confidence, "write", "email"));
         }
     }
 }

@@ -298,3 +298,72 @@ fn negated_requests_are_not_lures_in_a_whole_check() {
     let a = text("Your account will be closed. Please reply to this email with your details.");
     assert!(codes(&a).contains(&"LURE_CALLBACK"), "{:?}", codes(&a));
 }
+
+fn report(a: &Analysis) -> healthguard_core::Report {
+    checker().report(a, &Catalog::builtin(), Some(Lang::En))
+}
+
+#[test]
+fn an_sms_is_reported_by_forwarding_it_and_is_never_told_to_hang_up() {
+    let r = report(&sms("NFZ", "NFZ: masz zwrot 312 zł, potwierdź dane: nfz-zwrot-pl.com"));
+    let routes = &r.advice.report_to;
+    assert_eq!(routes.iter().filter(|c| c.primary).count(), 1, "{routes:#?}");
+    assert!(routes[0].primary && routes[0].kind == "sms", "{routes:#?}");
+    assert_eq!(routes[0].href, format!("sms:{}", routes[0].value));
+    let steps = r.advice.steps.join(" ");
+    assert!(!steps.to_lowercase().contains("hang up"), "{steps}");
+    // A call is told to hang up.
+    let r = report(&checker().check(Input::Phone("+48 703 123 456")));
+    assert!(r.advice.steps.join(" ").contains("Hang up"), "{:?}", r.advice.steps);
+}
+
+#[test]
+fn only_a_text_message_is_forwarded_to_an_sms_number() {
+    let a = checker().check(Input::Url("http://pacjent.gov.pl.weryfikacja-konta.com/login"));
+    assert!(a.verdict >= Verdict::Suspicious);
+    let r = report(&a);
+    assert!(!r.advice.report_to.is_empty());
+    assert!(
+        r.advice.report_to.iter().all(|c| c.kind != "sms"),
+        "{:#?}",
+        r.advice.report_to
+    );
+    assert_eq!(r.advice.report_to[0].kind, "web");
+}
+
+#[test]
+fn clean_and_official_results_have_nothing_to_report() {
+    let r = report(&checker().check(Input::Url("https://pacjent.gov.pl/recepty")));
+    assert_eq!(r.verdict, Verdict::Official);
+    assert!(r.advice.report_to.is_empty(), "{:#?}", r.advice.report_to);
+    let r = report(&text("Hi mum, dinner at 7 tonight? Love, Kasia"));
+    assert_eq!(r.verdict, Verdict::Unverified);
+    assert_eq!(r.basis, healthguard_core::Basis::Nothing);
+    assert!(r.advice.report_to.is_empty(), "{:#?}", r.advice.report_to);
+    assert!(
+        !r.advice.steps.join(" ").contains("institution"),
+        "{:?}",
+        r.advice.steps
+    );
+}
+
+#[test]
+fn contact_numbers_are_grouped_for_people_and_tappable() {
+    let r = report(&checker().check(Input::Phone("800 190 590")));
+    let phone = r
+        .advice
+        .official_contacts
+        .iter()
+        .find(|c| c.value == "+48800190590")
+        .expect("NFZ's line");
+    assert_eq!(phone.display, "+48 800 190 590");
+    assert_eq!(phone.href, "tel:+48800190590");
+    assert!(phone.text.contains("+48 800 190 590"), "{}", phone.text);
+    for c in &r.advice.official_contacts {
+        assert_eq!(
+            c.unconfirmed,
+            c.confidence != healthguard_registry::Confidence::High,
+            "{c:?}"
+        );
+    }
+}

@@ -91,6 +91,9 @@ fn every_catalogued_code_is_explained_in_every_language() {
             "report_phone",
             "report_web",
             "caller_id_spoofable",
+            "sms_sender_spoofable",
+            "nothing_found",
+            "unconfirmed_check",
         ] {
             assert!(t.advice.contains_key(key), "advice {key} in {}", lang.code());
         }

@@ -70,7 +70,8 @@ pub struct AdviceDoc {
     steps: Vec<String>,
     /// Official contacts of the claimed institution.
     official_contacts: Vec<ContactDoc>,
-    /// Where to report.
+    /// Where to report, best route first (`primary`); empty for official and unverified
+    /// results, which have nothing to report.
     report_to: Vec<ContactDoc>,
 }
 
@@ -80,14 +81,24 @@ pub struct AdviceDoc {
 pub struct ContactDoc {
     /// `web`, `phone`, `email` or `sms`.
     kind: String,
-    /// URL, number or address.
+    /// URL, number or address, as in the registry.
     value: String,
+    /// The value as people read it: a phone number grouped (`+48 800 190 590`).
+    #[schema(example = "+48 800 190 590")]
+    display: String,
+    /// A link that opens it: `tel:`, `sms:`, `mailto:` or the web address.
+    #[schema(example = "tel:+48800190590")]
+    href: String,
     /// Institution id.
     institution: String,
     /// Institution name in the reader's language.
     name: String,
     /// `low` | `medium` | `high`.
     confidence: String,
+    /// True below `high` confidence: shown marked "(unconfirmed)".
+    unconfirmed: bool,
+    /// The one best reporting route for this message (shown first, the others folded).
+    primary: bool,
     /// The step in plain words.
     text: String,
 }

@@ -111,9 +111,40 @@ struct FindingView {
     evidence: String,
 }
 
+/// A contact as shown: its text, with the number or address in it as a tappable link.
 struct ContactView {
-    text: String,
+    /// Text before the link (all of it when there is no link).
+    before: String,
+    /// The linked number or address, empty for none.
+    shown: String,
+    /// `tel:`, `sms:` or `mailto:` link.
+    href: String,
+    /// Text after the link.
+    after: String,
+    /// Marked "(unconfirmed)", as in the CLI.
     unconfirmed: bool,
+}
+
+impl ContactView {
+    fn of(c: &healthguard_core::Contact) -> ContactView {
+        // Official websites stay plain text: the advice is to type the address.
+        let at = if c.kind == "web" { None } else { c.text.find(&c.display) };
+        let (before, shown, after) = match at {
+            Some(i) if !c.display.is_empty() => (
+                c.text[..i].to_string(),
+                c.display.clone(),
+                c.text[i + c.display.len()..].to_string(),
+            ),
+            _ => (c.text.clone(), String::new(), String::new()),
+        };
+        ContactView {
+            before,
+            shown,
+            href: c.href.clone(),
+            after,
+            unconfirmed: c.unconfirmed,
+        }
+    }
 }
 
 #[derive(Template)]
@@ -132,6 +163,7 @@ struct ResultPage<'a> {
     steps: Vec<String>,
     official: Vec<ContactView>,
     report_to: Vec<ContactView>,
+    report_also: Vec<ContactView>,
     hidden: Hidden,
     preview: Option<String>,
     preview_sender: Option<String>,
@@ -419,10 +451,6 @@ fn result_page<'a>(
     input: ReportInput,
 ) -> ResultPage<'a> {
     let t = state.0.web.texts(lang);
-    let contact_view = |c: &healthguard_core::Contact| ContactView {
-        text: c.text.clone(),
-        unconfirmed: !c.confidence.can_authenticate(),
-    };
     let (preview, preview_sender) = match sub {
         Submission::Email { raw } => (
             Some(t.get("email_checked").replace("{size}", &raw.len().to_string())),
@@ -453,8 +481,21 @@ fn result_page<'a>(
             })
             .collect(),
         steps: report.advice.steps,
-        official: report.advice.official_contacts.iter().map(contact_view).collect(),
-        report_to: report.advice.report_to.iter().map(contact_view).collect(),
+        official: report.advice.official_contacts.iter().map(ContactView::of).collect(),
+        report_to: report
+            .advice
+            .report_to
+            .iter()
+            .filter(|c| c.primary)
+            .map(ContactView::of)
+            .collect(),
+        report_also: report
+            .advice
+            .report_to
+            .iter()
+            .filter(|c| !c.primary)
+            .map(ContactView::of)
+            .collect(),
         hidden: hidden(sub),
         preview,
         preview_sender,

@@ -702,3 +702,57 @@ fn an_official_mail_that_cannot_be_authenticated_is_worded_as_such_on_api_and_pa
     assert!(page.contains("Cannot confirm the sender"), "{page}");
     assert!(!page.contains("Several signs point"), "{page}");
 }
+
+#[test]
+fn the_page_and_api_give_tappable_numbers_and_fold_secondary_routes() {
+    let s = TestServer::start("contacts", |_| {});
+    let sms = "NFZ: masz zwrot 312 zł, potwierdź dane: nfz-zwrot-pl.com";
+    let a = post_json(
+        &s.url("/v1/check"),
+        &json!({"kind": "sms", "sender": "NFZ", "text": sms, "lang": "en"}),
+    );
+    assert_eq!(a.status, 200, "{}", a.text());
+    let v = a.json();
+    let first = &v["advice"]["report_to"][0];
+    assert_eq!(
+        (first["kind"].as_str(), first["primary"].as_bool()),
+        (Some("sms"), Some(true)),
+        "{v:#}"
+    );
+    assert_eq!(first["href"], format!("sms:{}", first["value"].as_str().unwrap()));
+    let nfz = v["advice"]["official_contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["value"] == "+48800190590")
+        .cloned()
+        .expect("NFZ's line");
+    assert_eq!(
+        (nfz["display"].as_str(), nfz["href"].as_str()),
+        (Some("+48 800 190 590"), Some("tel:+48800190590"))
+    );
+
+    let body = format!("lang=en&kind=sms&sender=NFZ&text={}", enc(sms));
+    let page = post(&s.url("/check"), "application/x-www-form-urlencoded", body.as_bytes()).text();
+    assert!(
+        page.contains("<a href=\"tel:+48800190590\">+48 800 190 590</a>"),
+        "{page}"
+    );
+    let primary = between(&page, "id=\"report-to\"", "</ul>");
+    assert!(primary.contains("href=\"sms:"), "{primary}");
+    assert_eq!(primary.matches("<li>").count(), 1, "{primary}");
+    assert!(
+        page.contains("<details class=\"report-also\" id=\"report-also\">"),
+        "{page}"
+    );
+    // Marks as in the JSON: every unconfirmed contact is marked, the others are not.
+    let official = between(&page, "id=\"official-contacts\"", "</ul>");
+    let marked = v["advice"]["official_contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["unconfirmed"] == true)
+        .count();
+    assert_eq!(official.matches("(unconfirmed)").count(), marked, "{official}");
+    assert!(marked > 0, "the registry has a medium-confidence NFZ line");
+}
