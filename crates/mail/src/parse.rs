@@ -327,6 +327,15 @@ fn host(h: &Option<Host>) -> Option<String> {
     }
 }
 
+/// A header's value as written in the message (folding kept), invalid UTF-8 replaced.
+fn raw_value<'m>(m: &'m Message, h: &mail_parser::Header) -> std::borrow::Cow<'m, str> {
+    let raw = m
+        .raw_message
+        .get(h.offset_start as usize..h.offset_end as usize)
+        .unwrap_or_default();
+    String::from_utf8_lossy(raw)
+}
+
 fn read_headers(m: &Message, out: &mut ParsedMail) {
     out.from = mailboxes(m.from());
     out.sender = mailboxes(m.sender()).into_iter().next();
@@ -365,11 +374,7 @@ fn read_headers(m: &Message, out: &mut ParsedMail) {
             _ => None,
         };
         if let Some(auto_submitted) = automatic {
-            let raw = m
-                .raw_message
-                .get(h.offset_start as usize..h.offset_end as usize)
-                .unwrap_or_default();
-            let value = String::from_utf8_lossy(raw);
+            let value = raw_value(m, h);
             let value = value.trim();
             // RFC 3834: any value but "no" marks an automatic message; `<>` is the null path.
             if (auto_submitted && !value.eq_ignore_ascii_case("no")) || (!auto_submitted && value == "<>") {
@@ -378,11 +383,7 @@ fn read_headers(m: &Message, out: &mut ParsedMail) {
             continue;
         }
         if list_url || h.name == HeaderName::ListId {
-            let raw = m
-                .raw_message
-                .get(h.offset_start as usize..h.offset_end as usize)
-                .unwrap_or_default();
-            let value = String::from_utf8_lossy(raw);
+            let value = raw_value(m, h);
             if list_url {
                 out.list.read_urls(&value);
             } else {
@@ -397,12 +398,7 @@ fn read_headers(m: &Message, out: &mut ParsedMail) {
         if !keep || out.auth_headers.len() >= 100 {
             continue;
         }
-        let raw = m
-            .raw_message
-            .get(h.offset_start as usize..h.offset_end as usize)
-            .unwrap_or_default();
-        let value = String::from_utf8_lossy(raw);
-        let value = value
+        let value = raw_value(m, h)
             .split(['\r', '\n'])
             .map(str::trim)
             .filter(|l| !l.is_empty())
