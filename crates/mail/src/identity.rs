@@ -34,7 +34,8 @@ pub(crate) struct SenderIdentity {
     pub list_speaks: bool,
 }
 
-fn site(host: &str) -> String {
+/// The registrable domain of `host` (lower case, trailing dot dropped), else the host.
+pub(crate) fn site(host: &str) -> String {
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     registrable_domain(&host).unwrap_or(host)
 }

@@ -5,10 +5,10 @@
 //! (`data/scores.toml`), and `BAYES_HAM` speaks for a message but cannot outweigh a
 //! look-alike or a policy violation.
 
+use crate::identity::site;
 use crate::parse::ParsedMail;
 use healthguard_core::bayes::{self, Model};
 use healthguard_core::{links, Finding};
-use healthguard_domains::registrable_domain;
 
 /// Most bytes of body text tokenised.
 const TEXT_BYTES: usize = 16 * 1024;
@@ -16,11 +16,6 @@ const TEXT_BYTES: usize = 16 * 1024;
 const BAD: f64 = 0.95;
 /// At or below, like its legitimate mail.
 const HAM: f64 = 0.05;
-
-fn site(host: &str) -> String {
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    registrable_domain(&host).unwrap_or(host)
-}
 
 /// The tokens of a message: words of the subject and the body, the From organisation
 /// (`from:`) and the sites it links to (`site:`).
