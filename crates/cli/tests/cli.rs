@@ -365,17 +365,20 @@ fn eval_domains_counts_lookalikes() {
     assert!(text.contains("official (registry domains): 1"), "{text}");
 }
 
+/// A refund SMS in the name of NFZ, explained in English (written by the project).
+const SMS_REFUND_EN: [&str; 7] = [
+    "check",
+    "--sms",
+    "--sender",
+    "NFZ",
+    "--lang",
+    "en",
+    "NFZ: masz zwrot 312 zł, potwierdź dane: nfz-zwrot-pl.com",
+];
+
 #[test]
 fn human_advice_puts_the_best_route_first_and_marks_contacts_as_the_json_does() {
-    let out = run(&[
-        "check",
-        "--sms",
-        "--sender",
-        "NFZ",
-        "--lang",
-        "en",
-        "NFZ: masz zwrot 312 zł, potwierdź dane: nfz-zwrot-pl.com",
-    ]);
+    let out = run(&SMS_REFUND_EN);
     let text = String::from_utf8(out.stdout).unwrap();
     let report = text.split("Where to report:\n").nth(1).expect("a reporting section");
     let first = report.lines().next().unwrap();
@@ -384,15 +387,7 @@ fn human_advice_puts_the_best_route_first_and_marks_contacts_as_the_json_does() 
     assert!(!text.contains("Hang up"), "{text}");
     assert!(text.contains("+48 800 190 590"), "numbers grouped for people: {text}");
     // The same marks as the JSON's `unconfirmed`.
-    let (v, _) = json(&[
-        "check",
-        "--sms",
-        "--sender",
-        "NFZ",
-        "--lang",
-        "en",
-        "NFZ: masz zwrot 312 zł, potwierdź dane: nfz-zwrot-pl.com",
-    ]);
+    let (v, _) = json(&SMS_REFUND_EN);
     let advice = &v["advice"];
     for c in advice["official_contacts"]
         .as_array()
