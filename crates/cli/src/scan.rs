@@ -63,8 +63,7 @@ impl Record {
         let line = Line {
             path: self.path(),
             verdict: ok.map(|s| s.verdict.name()),
-            // `+ 0.0` turns a score of -0 into 0.
-            score: ok.map(|s| s.score + 0.0),
+            score: ok.map(|s| s.score),
             institution: ok.map(|s| s.institution.as_deref()),
             findings: ok.map(|s| s.findings.iter().map(|(code, _)| code.as_str()).collect()),
             error: self.outcome.as_ref().err().map(String::as_str),

@@ -23,7 +23,6 @@ pub fn run(args: ServeArgs) -> Result<u8> {
             trusted_arc_sealers: args.trusted_arc_sealers,
         };
     }
-    eprintln!("healthguard: web page and API on http://{}", args.listen);
     serve(config)?;
     Ok(0)
 }

@@ -176,7 +176,9 @@ impl Scorer {
             .iter()
             .zip(&self.caps)
             .filter_map(|(total, cap)| total.map(|t| t.min(*cap)))
-            .sum()
+            .sum::<f32>()
+            // A float sum starts at -0.0; adding 0.0 prints a score of nothing as `0`.
+            + 0.0
     }
 }
 
@@ -216,6 +218,9 @@ SENDER_AUTHENTICATED = { weight = -2.0, group = "trust", unless = ["LOOKALIKE_DO
         ];
         assert_eq!(scorer.score(&mut disguised, InputKind::Email), 8.0);
         assert_eq!(disguised[0].weight, 0.0);
+        // Nothing found scores +0, never -0 (which would print as "-0.0").
+        let nothing = scorer.score(&mut Vec::new(), InputKind::Email);
+        assert!(nothing == 0.0 && nothing.is_sign_positive(), "{nothing}");
         // An unknown code in `unless` is refused.
         assert!(Catalogue::parse(
             "schema = 1\n[thresholds]\nsuspicious = 3.0\nphishing = 7.0\n[groups]\nt = { max = 0.0 }\n[finding]\nA = { weight = -1.0, group = \"t\", unless = [\"NOPE\"] }\n"

@@ -82,9 +82,27 @@ pub fn rfc3339(ms: i64) -> String {
     )
 }
 
+/// A timestamp from [`rfc3339`] as people read it: `2026-12-03 11:47 UTC`. Anything
+/// else is returned as given.
+pub fn human_utc(rfc3339: &str) -> String {
+    match (rfc3339.get(..10), rfc3339.get(11..16), rfc3339.ends_with('Z')) {
+        (Some(date), Some(time), true) if rfc3339.as_bytes().get(10) == Some(&b'T') => {
+            format!("{date} {time} UTC")
+        }
+        _ => rfc3339.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn human_utc_drops_seconds_and_names_the_zone() {
+        assert_eq!(human_utc(&rfc3339(1_764_762_420_123)), "2025-12-03 11:47 UTC");
+        assert_eq!(human_utc("garbage"), "garbage");
+        assert_eq!(human_utc(""), "");
+    }
 
     #[test]
     fn ids_and_tokens() {

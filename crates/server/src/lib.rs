@@ -129,9 +129,14 @@ pub fn serve(config: ServeConfig) -> anyhow::Result<()> {
         builder.worker_threads(n.max(1));
     }
     let runtime = builder.build().context("cannot start the async runtime")?;
+    let data_dir = config.data_dir.clone();
     runtime.block_on(async move {
         let server = Server::start(config).await?;
-        eprintln!("HealthGuard is listening on http://{}", server.addr());
+        eprintln!(
+            "HealthGuard: reports stored in {}; listening on http://{}",
+            data_dir.display(),
+            server.addr()
+        );
         shutdown_signal().await;
         eprintln!("HealthGuard: shutting down");
         server.stop().await

@@ -191,6 +191,7 @@ struct StatusPage<'a> {
     status: String,
     status_text: String,
     created_at: String,
+    created_label: String,
     verdict: String,
 }
 
@@ -631,6 +632,7 @@ pub async fn report_status_page(
                 id: r.id,
                 status: r.status,
                 status_text,
+                created_label: crate::ids::human_utc(&r.created_at),
                 created_at: r.created_at,
                 verdict,
             };
