@@ -44,7 +44,7 @@ pub fn builtin_files() -> Vec<SourceFile> {
 pub fn builtin() -> &'static Registry {
     static REGISTRY: OnceLock<Registry> = OnceLock::new();
     REGISTRY.get_or_init(|| {
-        load(&builtin_files()).unwrap_or_else(|problems| {
+        load::load_prelinted(&builtin_files()).unwrap_or_else(|problems| {
             let list: Vec<String> = problems.iter().map(|p| p.to_string()).collect();
             panic!("built-in registry is invalid:\n{}", list.join("\n"))
         })

@@ -23,6 +23,12 @@ fn builtin_registry_is_clean() {
 }
 
 #[test]
+fn the_builtin_registry_loaded_at_start_is_the_fully_linted_one() {
+    // builtin() checks phone numbers for their shape only; the full lint must agree.
+    assert_eq!(builtin(), &builtin_or_report());
+}
+
+#[test]
 fn every_entry_has_a_source() {
     let r = builtin_or_report();
     for i in &r.institutions {
