@@ -77,10 +77,10 @@ pub fn render(template: &str, values: &[(&str, &str)]) -> String {
         match after.find('}') {
             Some(close) if after[..close].chars().all(|c| c.is_ascii_alphanumeric() || c == '_') => {
                 let key = &after[..close];
-                if let Some((_, v)) = values.iter().find(|(k, _)| *k == key) {
-                    out.push_str(v);
-                }
                 rest = &after[close + 1..];
+                if let Some((_, v)) = values.iter().find(|(k, _)| *k == key) {
+                    rest = insert_quoted(&mut out, v, rest);
+                }
             }
             _ => {
                 out.push('{');
@@ -92,9 +92,46 @@ pub fn render(template: &str, values: &[(&str, &str)]) -> String {
     out
 }
 
+/// Appends a value; typography when the template quotes it (`„{evidence}”.`): quotes inside
+/// the value become the nested kind (`„…«…»…”`), and a value ending a sentence takes the
+/// place of the template's full stop (`„…weryfikacji.”`, not `„…weryfikacji.”.`). Returns
+/// the rest of the template.
+fn insert_quoted<'t>(out: &mut String, value: &str, rest: &'t str) -> &'t str {
+    if out.ends_with('„') && value.contains('„') {
+        out.extend(value.chars().map(|c| match c {
+            '„' => '«',
+            '”' => '»',
+            other => other,
+        }));
+    } else {
+        out.push_str(value);
+    }
+    let mut after = rest.chars();
+    match (after.next(), after.next()) {
+        (Some(quote @ ('”' | '"' | '»' | '“')), Some('.')) if value.ends_with(['.', '!', '?', '…']) => {
+            out.push(quote);
+            after.as_str()
+        }
+        _ => rest,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::render;
+
+    #[test]
+    fn quoted_values_keep_polish_typography() {
+        let t = "Deklaruje: „{policy}”. Dalej.";
+        assert_eq!(
+            render(t, &[("policy", "Nie wysyłamy linków.")]),
+            "Deklaruje: „Nie wysyłamy linków.” Dalej."
+        );
+        assert_eq!(
+            render(t, &[("policy", "„Zwrot kosztów” jest fałszywy")]),
+            "Deklaruje: „«Zwrot kosztów» jest fałszywy”. Dalej."
+        );
+    }
 
     #[test]
     fn renders_placeholders() {
