@@ -286,6 +286,10 @@ pub enum RegistryCommand {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
+        /// Language of the names listed: pl, ro, en, uk (default English, else the
+        /// institution's own).
+        #[arg(long, value_name = "LANG")]
+        lang: Option<String>,
         /// Registry selection.
         #[command(flatten)]
         registry: RegistryArgs,

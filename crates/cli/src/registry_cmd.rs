@@ -76,32 +76,32 @@ pub fn run(cmd: RegistryCommand) -> Result<u8> {
                 }
             }
         }
-        RegistryCommand::Show { id, format, registry } => {
+        RegistryCommand::Show {
+            id,
+            format,
+            lang,
+            registry,
+        } => {
+            let lang = match lang {
+                Some(code) => healthguard_registry::Lang::from_code(&code)
+                    .ok_or_else(|| crate::UsageError(format!("unsupported language {code:?}: use pl, ro, en or uk")))?,
+                None => healthguard_registry::Lang::En,
+            };
             let r = select(&registry)?;
             match id {
                 None => {
                     if format == Format::Json {
-                        let list: Vec<_> = r.institutions.iter().map(|i| serde_json::json!({"id": i.id, "country": i.country, "kind": i.kind, "name": i.display_name(healthguard_registry::Lang::En)})).collect();
+                        let list: Vec<_> = r.institutions.iter().map(|i| serde_json::json!({"id": i.id, "country": i.country, "kind": i.kind, "name": i.display_name(lang)})).collect();
                         println!("{}", serde_json::to_string_pretty(&list)?);
                     } else {
                         for i in &r.institutions {
-                            println!(
-                                "{:<28} {}  {}",
-                                i.id,
-                                i.country,
-                                i.names
-                                    .values()
-                                    .flatten()
-                                    .next()
-                                    .map(String::as_str)
-                                    .unwrap_or_default()
-                            );
+                            println!("{:<28} {}  {}", i.id, i.country, i.display_name(lang));
                         }
                     }
                 }
                 Some(id) => {
                     let Some(inst) = r.institution(&id) else {
-                        bail!("no institution {id:?} in the registry")
+                        bail!("no institution {id:?} in the registry{}", suggestion(&r, &id))
                     };
                     if format == Format::Json {
                         println!("{}", serde_json::to_string_pretty(inst)?);
@@ -163,6 +163,25 @@ fn write_private(path: &Path, text: &str) -> Result<()> {
         .with_context(|| format!("cannot create {}", path.display()))?;
     f.write_all(text.as_bytes())?;
     Ok(())
+}
+
+/// "; did you mean pl.nfz?" for an id given without its country or by an abbreviation.
+fn suggestion(r: &healthguard_registry::Registry, asked: &str) -> String {
+    let asked = asked.trim().to_lowercase();
+    let ids: Vec<&str> = r
+        .institutions
+        .iter()
+        .filter(|i| {
+            i.id.split_once('.').is_some_and(|(_, rest)| rest == asked)
+                || i.abbreviations.iter().any(|a| a.to_lowercase() == asked)
+        })
+        .map(|i| i.id.as_str())
+        .collect();
+    if ids.is_empty() {
+        "; `registry show` lists every id".to_string()
+    } else {
+        format!("; did you mean {}?", ids.join(" or "))
+    }
 }
 
 fn print_institution(i: &healthguard_registry::Institution) {

@@ -349,6 +349,21 @@ fn registry_show_lists_and_shows_institutions() {
 }
 
 #[test]
+fn registry_show_follows_lang_and_suggests_ids() {
+    // English by default: a Romanian county house is listed under its English name.
+    let text = String::from_utf8(run(&["registry", "show"]).stdout).unwrap();
+    assert!(text.contains("Alba County Health Insurance House"), "{text}");
+    assert!(!text.contains("Kasa Ubezpieczeń Zdrowotnych okręgu Alba"), "{text}");
+    let text = String::from_utf8(run(&["registry", "show", "--lang", "ro"]).stdout).unwrap();
+    assert!(text.contains("Casa de Asigurări de Sănătate Alba"), "{text}");
+    assert_eq!(run(&["registry", "show", "--lang", "de"]).status.code(), Some(64));
+    let out = run(&["registry", "show", "nfz"]);
+    assert_eq!(out.status.code(), Some(3));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("did you mean pl.nfz?"), "{err}");
+}
+
+#[test]
 fn eval_domains_counts_lookalikes() {
     let dir = tempdir("eval");
     let list = dir.join("list.csv");
