@@ -479,11 +479,14 @@ pub struct Summary {
     /// The slowest messages (milliseconds, path), at most [`SLOWEST`].
     slowest: Vec<(f64, String)>,
     errors: Vec<((usize, usize, usize), String, String)>,
+    /// Messages judged suspicious or phishing: (order, verdict, path).
+    flagged: Vec<((usize, usize, usize), Verdict, String)>,
 }
 
 const SLOWEST: usize = 5;
 const TOP: usize = 10;
 const ERRORS_SHOWN: usize = 50;
+const FLAGGED_SHOWN: usize = 50;
 
 impl Summary {
     /// Counts one record.
@@ -491,6 +494,9 @@ impl Summary {
         match &r.outcome {
             Ok(s) => {
                 *self.verdicts.entry(s.verdict).or_default() += 1;
+                if matches!(s.verdict, Verdict::Suspicious | Verdict::Phishing) {
+                    self.flagged.push((r.order, s.verdict, r.path()));
+                }
                 self.bytes += r.bytes;
                 for (code, _) in &s.findings {
                     *self.findings.entry(code.clone()).or_default() += 1;
@@ -547,6 +553,20 @@ impl Summary {
             let _ = writeln!(out, "slowest messages:");
             for (ms, path) in &self.slowest {
                 let _ = writeln!(out, "  {ms:>9.1} ms  {path}");
+            }
+        }
+        if !self.flagged.is_empty() {
+            self.flagged.sort();
+            let _ = writeln!(out, "flagged ({}):", self.flagged.len());
+            for (_, verdict, path) in self.flagged.iter().take(FLAGGED_SHOWN) {
+                let _ = writeln!(out, "  {:<10} {path}", verdict.name());
+            }
+            if self.flagged.len() > FLAGGED_SHOWN {
+                let _ = writeln!(
+                    out,
+                    "  … and {} more (--format jsonl lists all)",
+                    self.flagged.len() - FLAGGED_SHOWN
+                );
             }
         }
         if !self.errors.is_empty() {

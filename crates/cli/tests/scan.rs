@@ -177,6 +177,9 @@ fn human_format_prints_only_the_summary_on_standard_output() {
         text.contains("verdicts: official 0, unverified 4, suspicious 0, phishing 3"),
         "{text}"
     );
+    // The three phishing files are named, once each.
+    assert!(text.contains("flagged (3):"), "{text}");
+    assert_eq!(text.matches("\n  phishing   ").count(), 3, "{text}");
     assert!(text.contains("messages/s"), "{text}");
     assert!(!text.contains('{'), "{text}");
     // No progress bar when standard error is not a terminal.
