@@ -114,6 +114,21 @@ pub fn starts_mbox(head: &[u8]) -> bool {
     head.starts_with(b"From ")
 }
 
+/// Whether a file's first bytes look like an RFC 5322 message: after any byte-order mark
+/// and blank lines, the first line is a header field (`Name:`, the name printable ASCII).
+/// Blank files pass, to be reported as empty.
+pub fn starts_like_message(head: &[u8]) -> bool {
+    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    let Some(start) = head.iter().position(|b| !b.is_ascii_whitespace()) else {
+        return true;
+    };
+    let name_len = head[start..]
+        .iter()
+        .take_while(|&&b| b.is_ascii_graphic() && b != b':')
+        .count();
+    name_len > 0 && head.get(start + name_len) == Some(&b':')
+}
+
 /// Whether `line` (its line ending removed) is an mbox separator after a blank line:
 /// `From SENDER DATE` where DATE holds a time (`hh:mm`) and a four-digit year, as mbox
 /// writers put it (`From a@b.c  Thu Aug 22 12:36:23 2002`). A body line that merely starts
@@ -245,6 +260,17 @@ impl<R: BufRead> Iterator for Mbox<R> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_message_starts_with_a_header_field() {
+        assert!(starts_like_message(b"Received: from x\r\nFrom: a@b.c\r\n"));
+        assert!(starts_like_message(b"\xef\xbb\xbf\r\nX-Mailer: y\n"));
+        assert!(starts_like_message(b"  \n"));
+        assert!(!starts_like_message(b"#!/bin/sh\necho: hi\n"));
+        assert!(!starts_like_message(b"-----BEGIN CERTIFICATE-----\n"));
+        assert!(!starts_like_message(b"id\tlabel\n"));
+        assert!(!starts_like_message(b"Subject line: with a space\n"));
+    }
 
     fn split(text: &str, max: u64) -> Vec<MboxMessage> {
         Mbox::new(text.as_bytes(), max).map(|m| m.unwrap()).collect()

@@ -106,6 +106,8 @@ pub struct Engine<'a> {
     max_bytes: u64,
     threads: usize,
     progress: bool,
+    /// Files of the current run skipped because they do not start like a message.
+    not_mail: std::sync::atomic::AtomicUsize,
 }
 
 /// How a run went.
@@ -115,6 +117,8 @@ pub struct RunStats {
     pub elapsed: Duration,
     /// Worker threads used.
     pub threads: usize,
+    /// Files skipped because they are not e-mail (no header field at the top).
+    pub not_mail: usize,
 }
 
 impl<'a> Engine<'a> {
@@ -142,6 +146,7 @@ impl<'a> Engine<'a> {
             max_bytes,
             threads,
             progress: !run.no_progress,
+            not_mail: Default::default(),
         })
     }
 
@@ -159,6 +164,7 @@ impl<'a> Engine<'a> {
             &healthguard_mail::NoAuth,
         );
         let started = Instant::now();
+        self.not_mail.store(0, std::sync::atomic::Ordering::Relaxed);
         let (sources, walk_errors) = mailbox::walk(roots);
         for e in walk_errors {
             sink(Record {
@@ -228,6 +234,7 @@ impl<'a> Engine<'a> {
         Ok(RunStats {
             elapsed: started.elapsed(),
             threads,
+            not_mail: self.not_mail.load(std::sync::atomic::Ordering::Relaxed),
         })
     }
 
@@ -270,6 +277,11 @@ impl<'a> Engine<'a> {
         };
         if mailbox::starts_mbox(head) {
             return self.mbox(origin, reader, queue, tx, auth);
+        }
+        if !mailbox::starts_like_message(head) {
+            // Scripts, keys, tables beside the mail: counted apart, not judged.
+            self.not_mail.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            return;
         }
         if size > self.max_bytes {
             return fail(origin, size, self.too_large(size));
@@ -547,6 +559,9 @@ impl Summary {
         .collect();
         let _ = writeln!(out, "verdicts: {}", verdicts.join(", "));
         let _ = writeln!(out, "could not be scanned: {}", self.errors.len());
+        if stats.not_mail > 0 {
+            let _ = writeln!(out, "skipped, not e-mail: {} file(s)", stats.not_mail);
+        }
         top_list(&mut out, "top findings (messages)", &self.findings);
         top_list(&mut out, "top claimed institutions (messages)", &self.institutions);
         if !self.slowest.is_empty() {

@@ -294,3 +294,28 @@ fn authentication_flags_are_those_of_check() {
     let out = scan(&[s(&file), "--max-size", "12Q"]);
     assert_eq!(out.status.code(), Some(64));
 }
+
+#[test]
+fn files_that_are_not_mail_are_skipped_and_counted_apart() {
+    let dir = tempdir("not-mail");
+    let mail = "From: Jan <jan@example.org>\r\nSubject: hi\r\n\r\nsee you\r\n";
+    std::fs::write(dir.join("a.eml"), mail).unwrap();
+    std::fs::write(
+        dir.join("tool.py"),
+        "#!/usr/bin/env python3\nimport sys\nprint(sys.argv)\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("key.pem"),
+        "-----BEGIN PUBLIC KEY-----\nMFkw\n-----END PUBLIC KEY-----\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("table.tsv"), "id\tlabel\n1\tham\n").unwrap();
+    let out = scan(&[s(&dir)]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.starts_with("messages scanned: 1 "), "{text}");
+    assert!(text.contains("could not be scanned: 0"), "{text}");
+    assert!(text.contains("skipped, not e-mail: 3 file(s)"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
