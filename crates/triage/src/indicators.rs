@@ -257,7 +257,7 @@ fn normal_url(raw: &str, host: &str) -> Option<String> {
 }
 
 /// The default region for national phone numbers: the claimed institution's country.
-fn region_of(institution: Option<&str>) -> &'static str {
+pub(crate) fn region_of(institution: Option<&str>) -> &'static str {
     match institution.and_then(|i| i.split('.').next()) {
         Some("ro") => "RO",
         Some("gb" | "uk") => "GB",
@@ -314,7 +314,7 @@ pub fn extract(report: &Report, official: &Official) -> Extracted {
         }
     }
     Extracted {
-        fingerprint: Fingerprint::of(&text),
+        fingerprint: Fingerprint::of(&crate::redact::names(&text).0),
         indicators: acc.indicators.into_iter().collect(),
         official: acc.official_seen.into_iter().collect(),
         personal: acc.personal.into_iter().collect(),

@@ -28,6 +28,7 @@ pub mod campaign;
 pub mod fingerprint;
 pub mod indicators;
 pub mod official;
+pub mod redact;
 
 pub use campaign::{Campaign, CampaignId, Grouper};
 pub use fingerprint::Fingerprint;
