@@ -23,7 +23,7 @@ const BUCKET: usize = 4;
 pub type CampaignId = String;
 
 /// Reports that belong together, and what they share.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Campaign {
     /// Stable id.
     pub id: CampaignId,

@@ -25,6 +25,7 @@
 #![deny(missing_docs)]
 
 pub mod campaign;
+pub mod export;
 pub mod fingerprint;
 pub mod indicators;
 pub mod official;
