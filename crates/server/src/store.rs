@@ -89,6 +89,84 @@ pub struct StoredReport {
     pub status: String,
 }
 
+/// A stored report as offline tools read it (everything but the reporter's token).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportRow {
+    /// Public id.
+    pub id: String,
+    /// Milliseconds since the Unix epoch.
+    pub created_at_ms: i64,
+    /// `sms`, `email`, `url`, `phone` or `text`.
+    pub kind: String,
+    /// Verdict at intake.
+    pub verdict: String,
+    /// Claimed institution id.
+    pub institution: Option<String>,
+    /// SMS sender, when given.
+    pub sender: Option<String>,
+    /// The message as received.
+    pub message: Vec<u8>,
+    /// Reporter contact, only with consent.
+    pub contact: Option<String>,
+    /// Triage status.
+    pub status: String,
+}
+
+/// Reports read per query by [`read_reports`].
+const READ_PAGE: i64 = 512;
+
+/// Reads every report of the store in `dir`, oldest first, calling `each` with one at a time
+/// (memory stays bounded by a page). The database is opened read-only, so a running server
+/// is not disturbed; a missing database is an error, never created.
+pub fn read_reports(dir: &Path, mut each: impl FnMut(ReportRow)) -> Result<usize, StoreError> {
+    let path = dir.join("healthguard.db");
+    if !path.is_file() {
+        return Err(StoreError::Database(format!("no report store at {}", path.display())));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| StoreError::Database(e.to_string()))?;
+    runtime.block_on(async {
+        let mut conn = SqliteConnectOptions::new()
+            .filename(&path)
+            .read_only(true)
+            .busy_timeout(Duration::from_secs(10))
+            .connect()
+            .await?;
+        let (mut after_ms, mut after_id, mut n) = (i64::MIN, String::new(), 0usize);
+        loop {
+            let rows = sqlx::query(
+                "SELECT id, created_at_ms, kind, verdict, institution, sender, message, contact, status FROM reports \
+                 WHERE (created_at_ms, id) > (?, ?) ORDER BY created_at_ms, id LIMIT ?",
+            )
+            .bind(after_ms)
+            .bind(&after_id)
+            .bind(READ_PAGE)
+            .fetch_all(&mut conn)
+            .await?;
+            let Some(last) = rows.last() else { break };
+            (after_ms, after_id) = (last.get(1), last.get(0));
+            for r in rows {
+                n += 1;
+                each(ReportRow {
+                    id: r.get(0),
+                    created_at_ms: r.get(1),
+                    kind: r.get(2),
+                    verdict: r.get(3),
+                    institution: r.get(4),
+                    sender: r.get(5),
+                    message: r.get(6),
+                    contact: r.get(7),
+                    status: r.get(8),
+                });
+            }
+        }
+        let _ = conn.close().await;
+        Ok(n)
+    })
+}
+
 /// Where reports are kept.
 pub trait ReportStore: Send + Sync + 'static {
     /// Stores a report; resolves `Ok` only once it is durable.
@@ -310,5 +388,54 @@ impl ReportStore for SqliteStore {
             }
             self.readers.close().await;
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(id: String, at: i64) -> NewReport {
+        NewReport {
+            id,
+            token_hash: [7; 32],
+            created_at_ms: at,
+            kind: "sms".into(),
+            verdict: "phishing".into(),
+            score: 1.0,
+            institution: Some("pl.nfz".into()),
+            findings_json: "[]".into(),
+            sender: Some("NFZ".into()),
+            message: b"tekst".to_vec(),
+            contact: None,
+            lang: None,
+        }
+    }
+
+    #[test]
+    fn read_reports_pages_through_everything_in_order() {
+        let dir = std::env::temp_dir().join(format!("healthguard-read-reports-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(read_reports(&dir, |_| {}).is_err(), "no database is an error");
+        assert!(!dir.join("healthguard.db").exists(), "and is not created");
+        let n = READ_PAGE as usize + 30;
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let store = SqliteStore::open(&dir).await.unwrap();
+            // Same timestamp for a run of reports: the id breaks the tie across pages.
+            let inserts = (0..n).map(|i| store.insert(report(format!("r{i:04}"), (i as i64 / 100) * 1000)));
+            for r in inserts.collect::<Vec<_>>() {
+                r.await.unwrap();
+            }
+            store.close().await;
+        });
+        let mut seen = Vec::new();
+        let count = read_reports(&dir, |r| seen.push((r.created_at_ms, r.id))).unwrap();
+        assert_eq!(count, n);
+        let mut sorted = seen.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(seen, sorted, "oldest first, each once");
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
