@@ -8,6 +8,7 @@ mod eval_email;
 mod learn;
 mod mailbox;
 mod metrics;
+mod milter;
 mod registry_cmd;
 mod scan;
 mod serve;
@@ -56,6 +57,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Milter(args) => milter::run(args),
         Command::Registry(cmd) => registry_cmd::run(cmd),
         Command::Eval(cmd) => eval::run(cmd),
         Command::Learn(args) => learn::run(args),

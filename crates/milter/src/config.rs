@@ -24,6 +24,18 @@ pub enum Action {
     Reject,
 }
 
+impl Action {
+    /// The lower-case name used in the configuration file and in logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Action::Accept => "accept",
+            Action::Tag => "tag",
+            Action::Quarantine => "quarantine",
+            Action::Reject => "reject",
+        }
+    }
+}
+
 /// What happens when a message cannot be checked (timeout, internal error, too large).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -33,6 +45,16 @@ pub enum OnFailure {
     Accept,
     /// Ask the sending MTA to try again later (4xx).
     Tempfail,
+}
+
+impl OnFailure {
+    /// The lower-case name used in the configuration file and in logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            OnFailure::Accept => "accept",
+            OnFailure::Tempfail => "tempfail",
+        }
+    }
 }
 
 /// The action for each verdict.
@@ -180,9 +202,22 @@ const BUILTIN_TAGS: &[(&str, Lang, &str)] = &[
 ];
 
 impl Config {
-    /// Parses and validates a configuration file's text.
+    /// Parses and validates the text of the `[milter]` table alone (see [`Config::from_file`]
+    /// for the whole file).
     pub fn parse(text: &str) -> Result<Config, ConfigError> {
         let config: Config = toml::from_str(text)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// The `[milter]` table of HealthGuard's configuration file (other tables belong to
+    /// other modes and are not read here); a file without one is the default.
+    pub fn from_file(text: &str) -> Result<Config, ConfigError> {
+        let mut table: toml::Table = toml::from_str(text)?;
+        let config: Config = match table.remove("milter") {
+            Some(value) => value.try_into()?,
+            None => Config::default(),
+        };
         config.validate()?;
         Ok(config)
     }
@@ -342,6 +377,30 @@ mod tests {
         assert_eq!(c.tag(Verdict::Unverified, Lang::Ro), None, "pl has no unverified tag");
         assert_eq!(c.tag(Verdict::Unverified, Lang::En).as_deref(), Some("[UNCHECKED]"));
         assert_eq!(c.tag(Verdict::Official, Lang::En), None);
+    }
+
+    #[test]
+    fn the_file_form_reads_the_milter_table_only() {
+        let c = Config::from_file("[serve]\nlisten = \"x\"\n[milter]\ntimeout_ms = 7\n").unwrap();
+        assert_eq!(c.timeout_ms, 7);
+        assert_eq!(Config::from_file("").unwrap(), Config::default());
+        let err = Config::from_file("[milter]\ntimeout = 7\n").unwrap_err().to_string();
+        assert!(err.contains("unknown field"), "{err}");
+    }
+
+    #[test]
+    fn the_documented_example_file_is_valid() {
+        let c = Config::from_file(include_str!("../../../examples/healthguard.toml")).unwrap();
+        assert_eq!(c.trust_authres.as_deref(), Some("mx.clinic.example.pl"));
+        assert_eq!(
+            c.action_for(Verdict::Phishing, "a@clinic.example.pl"),
+            Action::Quarantine
+        );
+        assert_eq!(
+            c.action_for(Verdict::Phishing, "a@billing.clinic.example.pl"),
+            Action::Reject
+        );
+        assert_eq!(c.action_for(Verdict::Phishing, "a@elsewhere.example"), Action::Tag);
     }
 
     #[test]

@@ -168,6 +168,36 @@ async fn serve_connection(stream: Stream, shared: Arc<Shared>) {
     }
 }
 
+/// Binds `listen` and serves until SIGINT or SIGTERM, on a multi-threaded runtime of its
+/// own; logs the bound address once connections are accepted.
+pub fn run_until_signal(listen: &Listen, shared: Shared) -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async {
+        let server = MilterServer::bind(listen, shared).await?;
+        tracing::info!(listen = %server.local_addr(), "healthguard milter ready");
+        let stats = server.shared();
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        server
+            .run(async move {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            })
+            .await?;
+        let s = stats.stats.snapshot();
+        tracing::info!(
+            connections = s.connections,
+            messages = s.messages,
+            timeouts = s.failures[0],
+            internal_errors = s.failures[1],
+            oversized = s.failures[2],
+            "milter stopped"
+        );
+        Ok(())
+    })
+}
+
 /// Builds the shared state for `config` with as many check workers as cores.
 pub fn shared(checker: Arc<Checker>, config: Config) -> Shared {
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());

@@ -193,12 +193,17 @@ fn our_headers(outcome: &Outcome) -> Vec<HeaderEdit> {
         out.push(add("Institution", header_safe(id)));
     }
     if !outcome.findings.is_empty() {
-        let codes: Vec<String> = outcome
-            .findings
-            .iter()
-            .take(MAX_LISTED_FINDINGS)
-            .map(|c| header_safe(c))
-            .collect();
+        // Each code once (a finding can be raised for several links), strongest first.
+        let mut codes: Vec<String> = Vec::new();
+        for code in &outcome.findings {
+            if codes.len() == MAX_LISTED_FINDINGS {
+                break;
+            }
+            let code = header_safe(code);
+            if !codes.contains(&code) {
+                codes.push(code);
+            }
+        }
         out.push(add("Findings", codes.join(", ")));
     }
     out
@@ -266,7 +271,11 @@ mod tests {
             verdict,
             score: 12.34,
             institution: Some("pl-nfz".into()),
-            findings: vec!["DISPLAY_NAME_IMPERSONATION".into(), "LOOKALIKE_DOMAIN".into()],
+            findings: vec![
+                "DISPLAY_NAME_IMPERSONATION".into(),
+                "LOOKALIKE_DOMAIN".into(),
+                "DISPLAY_NAME_IMPERSONATION".into(),
+            ],
         }
     }
 

@@ -121,7 +121,7 @@ impl Session {
                     queue_id = %queue_id,
                     verdict = outcome.verdict.name(),
                     score = format_args!("{:.1}", outcome.score),
-                    action = ?action,
+                    action = action.name(),
                     ms = format_args!("{ms:.2}"),
                     "checked"
                 );
@@ -134,7 +134,7 @@ impl Session {
                     queue_id = %queue_id,
                     failure = failure.name(),
                     count,
-                    on_failure = ?shared.config.on_failure,
+                    on_failure = shared.config.on_failure.name(),
                     ms = format_args!("{ms:.2}"),
                     "not checked"
                 );

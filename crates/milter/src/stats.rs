@@ -29,7 +29,7 @@ impl Failure {
 /// Monotonic counters (relaxed atomics: they are statistics, not synchronisation).
 #[derive(Debug, Default)]
 pub struct Stats {
-    /// Connections accepted.
+    /// SMTP client connections the MTA announced (milter `connect`).
     pub connections: AtomicU64,
     /// Messages that reached the end of their body.
     pub messages: AtomicU64,
@@ -41,7 +41,7 @@ pub struct Stats {
 /// A copy of the counters at one moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Snapshot {
-    /// Connections accepted.
+    /// SMTP client connections the MTA announced (milter `connect`).
     pub connections: u64,
     /// Messages that reached the end of their body.
     pub messages: u64,
