@@ -5,5 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh
+# The milter behind a real Postfix (crates/cli/tests/postfix.rs runs scripts/postfix-test.sh):
+# install Debian's postfix and swaks, and make the test fail rather than skip without them.
+bash scripts/postfix-test.sh --install
+export HEALTHGUARD_REQUIRE_POSTFIX=1
 cargo test --workspace --all-targets --locked
 cargo test --workspace --doc --locked
