@@ -119,9 +119,9 @@ impl Session {
                 shared.stats.checked(outcome.verdict, action);
                 tracing::info!(
                     queue_id = %queue_id,
-                    verdict = outcome.verdict.name(),
+                    verdict = %outcome.verdict.name(),
                     score = format_args!("{:.1}", outcome.score),
-                    action = action.name(),
+                    action = %action.name(),
                     ms = format_args!("{ms:.2}"),
                     "checked"
                 );
@@ -132,9 +132,9 @@ impl Session {
                 let decision = policy::failure(&shared.config, &message.headers);
                 tracing::warn!(
                     queue_id = %queue_id,
-                    failure = failure.name(),
+                    failure = %failure.name(),
                     count,
-                    on_failure = shared.config.on_failure.name(),
+                    on_failure = %shared.config.on_failure.name(),
                     ms = format_args!("{ms:.2}"),
                     "not checked"
                 );
