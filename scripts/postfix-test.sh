@@ -65,82 +65,25 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-    local p
-    while :; do
-        p=$((20000 + RANDOM % 30000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            echo "$p"
-            return
-        fi
-    done
-}
+. scripts/postfix-instance.sh
 smtp_port=$(free_port)
 milter_port=$(free_port)
 while [ "$milter_port" = "$smtp_port" ]; do milter_port=$(free_port); done
 
-mkdir -p "$tmp/etc" "$tmp/spool" "$tmp/data" "$tmp/mail"
-chown postfix "$tmp/data"
+postfix_instance "$tmp" "$smtp_port" "inet:127.0.0.1:$milter_port"
+mkdir -p "$tmp/mail"
 chown nobody:nogroup "$tmp/mail"
-cat >"$tmp/etc/main.cf" <<EOF
-compatibility_level = 3.6
-queue_directory = $tmp/spool
-data_directory = $tmp/data
-command_directory = /usr/sbin
-daemon_directory = /usr/lib/postfix/sbin
-shlib_directory = /usr/lib/postfix
-mail_owner = postfix
-setgid_group = postdrop
-maillog_file_prefixes = $tmp
-maillog_file = $tmp/postfix.log
-myhostname = mx.przychodnia-sloneczna.pl
-mydomain = przychodnia-sloneczna.pl
-mydestination =
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-mynetworks = 127.0.0.0/8
-smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination
-alias_maps =
-alias_database =
-relayhost =
-default_transport = error:no mail leaves this test
-virtual_mailbox_domains = przychodnia-sloneczna.pl, hold.example, reject.example
-virtual_mailbox_base = $tmp/mail
-virtual_mailbox_maps = texthash:$tmp/etc/mailboxes
-virtual_uid_maps = static:$(id -u nobody)
-virtual_gid_maps = static:$(getent group nogroup | cut -d: -f3)
-smtpd_milters = inet:127.0.0.1:$milter_port
-non_smtpd_milters =
-milter_protocol = 6
-milter_default_action = accept
-milter_connect_timeout = 5s
-EOF
+postconf -c "$tmp/etc" -e \
+    "virtual_mailbox_domains = przychodnia-sloneczna.pl, hold.example, reject.example" \
+    "virtual_mailbox_base = $tmp/mail" \
+    "virtual_mailbox_maps = texthash:$tmp/etc/mailboxes" \
+    "virtual_uid_maps = static:$(id -u nobody)" \
+    "virtual_gid_maps = static:$(getent group nogroup | cut -d: -f3)"
 cat >"$tmp/etc/mailboxes" <<EOF
 pacjent@przychodnia-sloneczna.pl clinic/
 rejestracja@przychodnia-sloneczna.pl clinic/
 someone@hold.example hold/
 someone@reject.example reject/
-EOF
-cat >"$tmp/etc/master.cf" <<EOF
-127.0.0.1:$smtp_port inet n - n - - smtpd
-pickup    unix  n - n 60 1 pickup
-cleanup   unix  n - n - 0 cleanup
-qmgr      unix  n - n 300 1 qmgr
-rewrite   unix  - - n - - trivial-rewrite
-bounce    unix  - - n - 0 bounce
-defer     unix  - - n - 0 bounce
-trace     unix  - - n - 0 bounce
-verify    unix  - - n - 1 verify
-flush     unix  n - n 1000? 0 flush
-proxymap  unix  - - n - - proxymap
-showq     unix  n - n - - showq
-error     unix  - - n - - error
-retry     unix  - - n - - error
-discard   unix  - - n - - discard
-virtual   unix  - n n - - virtual
-anvil     unix  - - n - 1 anvil
-scache    unix  - - n - 1 scache
-postlog   unix-dgram n - n - 1 postlogd
 EOF
 
 cat >"$tmp/healthguard.toml" <<EOF
@@ -162,19 +105,13 @@ postfix -c "$tmp/etc" start >/dev/null
 start_milter() {
     "$bin" milter --config "$tmp/healthguard.toml" 2>>"$tmp/milter.log" &
     milter_pid=$!
-    for _ in $(seq 1 100); do
-        if (exec 3<>"/dev/tcp/127.0.0.1/$milter_port") 2>/dev/null; then return; fi
-        sleep 0.1
-    done
+    wait_port "$milter_port" && return
     echo "postfix-test: FAIL: the milter did not start" >&2
     cat "$tmp/milter.log" >&2
     exit 1
 }
 start_milter
-for _ in $(seq 1 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$smtp_port") 2>/dev/null && break
-    sleep 0.1
-done
+wait_port "$smtp_port" || { echo "postfix-test: FAIL: Postfix did not start" >&2; exit 1; }
 
 # --- checks ----------------------------------------------------------------------------
 passed=0
