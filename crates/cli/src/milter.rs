@@ -3,14 +3,15 @@
 use crate::args::MilterArgs;
 use crate::registry_cmd;
 use anyhow::{Context, Result};
-use healthguard_milter::{Config, Listen};
+use healthguard_milter::{Config, Listen, State};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// Where the configuration file is looked for when `--config` is not given.
 const DEFAULT_CONFIG: &str = "/etc/healthguard/healthguard.toml";
 
-/// Runs the milter until SIGINT or SIGTERM.
+/// Runs the milter until SIGINT or SIGTERM; SIGHUP reads the configuration file, the
+/// registry and the model again without closing connections.
 pub fn run(args: MilterArgs) -> Result<u8> {
     let (config, from) = config(&args)?;
     let listen = Listen::parse(&config.listen).map_err(crate::UsageError)?;
@@ -27,8 +28,14 @@ pub fn run(args: MilterArgs) -> Result<u8> {
         .with_target(false)
         .init();
     let shared = healthguard_milter::shared(checker, config);
-    healthguard_milter::run_until_signal(&listen, shared)
-        .with_context(|| format!("milter on {}", describe(&listen)))?;
+    let described = describe(&listen);
+    // SIGHUP: the same file and flags, the registry and the model read again.
+    let reload = move || -> std::result::Result<State, String> {
+        let (config, _) = self::config(&args).map_err(|e| format!("{e:#}"))?;
+        let checker = registry_cmd::checker(&args.registry).map_err(|e| format!("{e:#}"))?;
+        Ok(State::new(Arc::new(checker), config))
+    };
+    healthguard_milter::run_until_signal(&listen, shared, reload).with_context(|| format!("milter on {described}"))?;
     Ok(0)
 }
 

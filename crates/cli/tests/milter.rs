@@ -95,3 +95,60 @@ fn the_milter_answers_option_negotiation_and_stops_on_sigterm() {
         "{rest}"
     );
 }
+
+/// Reads stderr lines until one contains `needle`; panics at the end of the stream.
+fn wait_for(stderr: &mut impl BufRead, needle: &str) -> String {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "no line with {needle:?}");
+        if line.contains(needle) {
+            return line;
+        }
+    }
+}
+
+fn signal(child: &std::process::Child, name: &str) {
+    let status = Command::new("kill")
+        .args([name, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn sighup_reloads_the_file_and_keeps_the_old_one_when_the_new_is_broken() {
+    let path = temp_file("reload.toml", "[milter]\nlisten = \"inet:127.0.0.1:0\"\n");
+    let mut child = bin()
+        .args(["milter", "--config"])
+        .arg(&path)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let ready = wait_for(&mut stderr, "listen=inet:");
+    let addr = ready.split("listen=inet:").nth(1).unwrap().trim().to_string();
+    std::fs::write(
+        &path,
+        "[milter]\nlisten = \"inet:127.0.0.1:0\"\n[milter.actions]\nphishing = \"reject\"\n",
+    )
+    .unwrap();
+    signal(&child, "-HUP");
+    wait_for(&mut stderr, "reloaded the configuration and the registry");
+    std::fs::write(&path, "[milter]\ntimeout_ms = 0\n").unwrap();
+    signal(&child, "-HUP");
+    let failed = wait_for(&mut stderr, "reload failed");
+    assert!(failed.contains("timeout_ms"), "{failed}");
+    // Still serving.
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    let mut optneg = vec![0, 0, 0, 13, b'O'];
+    for n in [6u32, 0x1ff, 0] {
+        optneg.extend_from_slice(&n.to_be_bytes());
+    }
+    s.write_all(&optneg).unwrap();
+    let mut reply = [0u8; 5];
+    s.read_exact(&mut reply).unwrap();
+    assert_eq!(reply[4], b'O');
+    signal(&child, "-TERM");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}

@@ -21,7 +21,7 @@ pub mod session;
 pub mod stats;
 
 pub use config::{Action, Config, ConfigError, OnFailure};
-pub use session::Shared;
+pub use session::{Shared, State};
 
 use healthguard_core::Checker;
 use std::future::Future;
@@ -115,8 +115,9 @@ impl MilterServer {
         Arc::clone(&self.shared)
     }
 
-    /// Serves connections, one task each, until `shutdown` completes; connections being
-    /// served then are finished by their tasks.
+    /// Serves connections, one task each, until `shutdown` completes. Connections still open
+    /// when the caller's runtime stops are closed; the MTA applies its
+    /// `milter_default_action` to their messages.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
         tokio::pin!(shutdown);
         loop {
@@ -175,14 +176,45 @@ async fn serve_connection(stream: Stream, shared: Arc<Shared>) {
 }
 
 /// Binds `listen` and serves until SIGINT or SIGTERM, on a multi-threaded runtime of its
-/// own; logs the bound address once connections are accepted.
-pub fn run_until_signal(listen: &Listen, shared: Shared) -> std::io::Result<()> {
+/// own; logs the bound address once connections are accepted. On SIGHUP `reload` builds a
+/// new [`State`] (the configuration file and registry read again) on a blocking thread: it
+/// replaces the old one for new transactions without closing any connection; when it fails
+/// the old state stays and the error is logged. The listen address needs a restart.
+pub fn run_until_signal(
+    listen: &Listen,
+    shared: Shared,
+    reload: impl Fn() -> Result<State, String> + Send + Sync + 'static,
+) -> std::io::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async {
+        // Handlers first: a signal sent as soon as "ready" is logged must find them.
+        let mut term = signal(SignalKind::terminate())?;
+        let mut hup = signal(SignalKind::hangup())?;
         let server = MilterServer::bind(listen, shared).await?;
+        let shared = server.shared();
+        let reloader = tokio::spawn({
+            let shared = Arc::clone(&shared);
+            let reload = Arc::new(reload);
+            async move {
+                while hup.recv().await.is_some() {
+                    let reload = Arc::clone(&reload);
+                    match tokio::task::spawn_blocking(move || reload()).await {
+                        Ok(Ok(state)) => {
+                            let old = shared.current();
+                            if state.config.listen != old.config.listen {
+                                tracing::warn!(listen = %old.config.listen, "reload: a new listen address needs a restart");
+                            }
+                            shared.replace(state);
+                            tracing::info!("reloaded the configuration and the registry");
+                        }
+                        Ok(Err(e)) => tracing::error!(error = %e, "reload failed, the previous configuration stays"),
+                        Err(e) => tracing::error!(error = %e, "reload failed, the previous configuration stays"),
+                    }
+                }
+            }
+        });
         tracing::info!(listen = %server.local_addr(), "healthguard milter ready");
-        let stats = server.shared();
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         server
             .run(async move {
                 tokio::select! {
@@ -191,7 +223,8 @@ pub fn run_until_signal(listen: &Listen, shared: Shared) -> std::io::Result<()> 
                 }
             })
             .await?;
-        let s = stats.stats.snapshot();
+        reloader.abort();
+        let s = shared.stats.snapshot();
         tracing::info!(
             connections = s.connections,
             messages = s.messages,

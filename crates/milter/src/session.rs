@@ -13,31 +13,25 @@ use miltr_common::commands::{Body, Connect, Header, Helo, Macro, Mail, Recipient
 use miltr_common::modifications::headers::{AddHeader, ChangeHeader};
 use miltr_common::modifications::quarantine::Quarantine;
 use miltr_common::modifications::ModificationResponse;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 use tokio::sync::Semaphore;
 
-/// What every connection shares: the checker, the configuration, the authenticator, the
-/// counters, and the permits that bound how many checks run at once.
-pub struct Shared {
-    /// The checker, built once.
+/// What a reload replaces: the checker and everything taken from the configuration.
+pub struct State {
+    /// The checker (the registry and the site's model).
     pub checker: Arc<Checker>,
     /// The configuration.
     pub config: Config,
     /// How senders are authenticated (trusted `Authentication-Results`, or nothing).
-    pub authenticator: Box<dyn Authenticator + Send + Sync>,
+    authenticator: Box<dyn Authenticator + Send + Sync>,
     /// Bounds of the parser.
-    pub limits: Limits,
-    /// Counters.
-    pub stats: Stats,
-    /// One permit per check running (as many as cores): a burst queues here, within the
-    /// time bound, instead of starving the machine.
-    pub permits: Arc<Semaphore>,
+    limits: Limits,
 }
 
-impl Shared {
-    /// Everything shared, from the configuration; checks run at most `workers` at a time.
-    pub fn new(checker: Arc<Checker>, config: Config, workers: usize) -> Shared {
+impl State {
+    /// The state for `checker` and `config`.
+    pub fn new(checker: Arc<Checker>, config: Config) -> State {
         let authenticator: Box<dyn Authenticator + Send + Sync> = match &config.trust_authres {
             Some(id) => Box::new(healthguard_mail::TrustedHeaders {
                 authserv_id: id.clone(),
@@ -49,20 +43,53 @@ impl Shared {
             max_message_bytes: config.max_message_bytes,
             ..Limits::default()
         };
-        Shared {
+        State {
             checker,
             config,
             authenticator,
             limits,
-            stats: Stats::default(),
-            permits: Arc::new(Semaphore::new(workers.max(1))),
         }
     }
 }
 
+/// What every connection shares: the current [`State`], the counters, and the permits that
+/// bound how many checks run at once.
+pub struct Shared {
+    state: RwLock<Arc<State>>,
+    /// Counters (kept across reloads).
+    pub stats: Stats,
+    /// One permit per check running (as many as cores): a burst queues here, within the
+    /// time bound, instead of starving the machine.
+    pub permits: Arc<Semaphore>,
+}
+
+impl Shared {
+    /// Everything shared, from the configuration; checks run at most `workers` at a time.
+    pub fn new(checker: Arc<Checker>, config: Config, workers: usize) -> Shared {
+        Shared {
+            state: RwLock::new(Arc::new(State::new(checker, config))),
+            stats: Stats::default(),
+            permits: Arc::new(Semaphore::new(workers.max(1))),
+        }
+    }
+
+    /// The state new transactions start with.
+    pub fn current(&self) -> Arc<State> {
+        Arc::clone(&self.state.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Replaces the state (a reload): transactions that start from now on use `state`;
+    /// messages being received finish with the state they started with. Connections stay.
+    pub fn replace(&self, state: State) {
+        *self.state.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(state);
+    }
+}
+
 /// The message being received.
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct Message {
+    /// The state at the start of the transaction (its MAIL command).
+    state: Option<Arc<State>>,
     queue_id: Option<String>,
     recipients: Vec<String>,
     headers: Vec<(String, String)>,
@@ -99,22 +126,31 @@ impl Session {
         }
     }
 
+    /// The size bound of the message being received.
+    fn max_bytes(&self) -> usize {
+        match &self.message.state {
+            Some(state) => state.config.max_message_bytes,
+            None => self.shared.current().config.max_message_bytes,
+        }
+    }
+
     /// Checks the collected message and decides; counts and logs one line.
     async fn conclude(&mut self) -> Decision {
         let started = Instant::now();
         let message = std::mem::take(&mut self.message);
         let shared = &self.shared;
+        let state = message.state.clone().unwrap_or_else(|| shared.current());
         shared.stats.messages.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let queue_id = message.queue_id.as_deref().unwrap_or("-").to_string();
         let result = if message.oversized {
             Err(Failure::Oversized)
         } else {
-            check(shared, message.raw).await
+            check(shared, &state, message.raw).await
         };
         let ms = started.elapsed().as_secs_f64() * 1000.0;
         match result {
             Ok(outcome) => {
-                let decision = policy::decide(&shared.config, &outcome, &message.headers, &message.recipients);
+                let decision = policy::decide(&state.config, &outcome, &message.headers, &message.recipients);
                 let action = decision.action.unwrap_or(crate::config::Action::Accept);
                 shared.stats.checked(outcome.verdict, action);
                 tracing::info!(
@@ -129,12 +165,12 @@ impl Session {
             }
             Err(failure) => {
                 let count = shared.stats.failed(failure);
-                let decision = policy::failure(&shared.config, &message.headers);
+                let decision = policy::failure(&state.config, &message.headers);
                 tracing::warn!(
                     queue_id = %queue_id,
                     failure = %failure.name(),
                     count,
-                    on_failure = %shared.config.on_failure.name(),
+                    on_failure = %state.config.on_failure.name(),
                     ms = format_args!("{ms:.2}"),
                     "not checked"
                 );
@@ -147,7 +183,7 @@ impl Session {
 /// Checks `raw` on a blocking worker, within the configured time (waiting for a permit
 /// included). A check that outlives the bound keeps its permit until it ends, so timeouts
 /// never pile up more work than there are workers.
-async fn check(shared: &Arc<Shared>, raw: Vec<u8>) -> Result<Outcome, Failure> {
+async fn check(shared: &Shared, state: &Arc<State>, raw: Vec<u8>) -> Result<Outcome, Failure> {
     let run = async {
         let permit = shared
             .permits
@@ -155,7 +191,7 @@ async fn check(shared: &Arc<Shared>, raw: Vec<u8>) -> Result<Outcome, Failure> {
             .acquire_owned()
             .await
             .map_err(|_| Failure::Internal)?;
-        let worker = Arc::clone(shared);
+        let worker = Arc::clone(state);
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let analysis =
@@ -165,7 +201,7 @@ async fn check(shared: &Arc<Shared>, raw: Vec<u8>) -> Result<Outcome, Failure> {
         .await
         .map_err(|_| Failure::Internal)
     };
-    match tokio::time::timeout(shared.config.timeout(), run).await {
+    match tokio::time::timeout(state.config.timeout(), run).await {
         Ok(result) => result,
         Err(_) => Err(Failure::Timeout),
     }
@@ -239,6 +275,7 @@ impl miltr_server::Milter for Session {
         // macro the MTA sends just before MAIL.
         let queue_id = self.message.queue_id.take();
         self.message = Message {
+            state: Some(self.shared.current()),
             queue_id,
             ..Message::default()
         };
@@ -252,20 +289,20 @@ impl miltr_server::Milter for Session {
 
     async fn header(&mut self, header: Header) -> Result<Action, Error> {
         let (name, value) = (header.name().into_owned(), header.value().into_owned());
-        let max = self.shared.config.max_message_bytes;
+        let max = self.max_bytes();
         self.message.append(format!("{name}: {value}\r\n").as_bytes(), max);
         self.message.headers.push((name, value));
         cont()
     }
 
     async fn end_of_header(&mut self) -> Result<Action, Error> {
-        let max = self.shared.config.max_message_bytes;
+        let max = self.max_bytes();
         self.message.append(b"\r\n", max);
         cont()
     }
 
     async fn body(&mut self, body: Body) -> Result<Action, Error> {
-        let max = self.shared.config.max_message_bytes;
+        let max = self.max_bytes();
         self.message.append(body.as_bytes(), max);
         cont()
     }

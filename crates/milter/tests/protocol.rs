@@ -118,6 +118,12 @@ impl Client {
     /// Sends one message (envelope, headers, body in chunks of `chunk` bytes, end of
     /// message) and returns every reply to the end of message, the final one last.
     fn message(&mut self, rcpts: &[&str], raw: &[u8], chunk: usize) -> Vec<Reply> {
+        let body = self.begin(rcpts, raw);
+        self.finish(&body, chunk)
+    }
+
+    /// Envelope and headers; returns the body still to send.
+    fn begin(&mut self, rcpts: &[&str], raw: &[u8]) -> Vec<u8> {
         self.expect_continue(b'M', b"<bounce@tehrad.io>\0");
         for r in rcpts {
             self.expect_continue(b'R', format!("<{r}>\0").as_bytes());
@@ -126,6 +132,11 @@ impl Client {
         for (name, value) in headers {
             self.expect_continue(b'L', format!("{name}\0{value}\0").as_bytes());
         }
+        body
+    }
+
+    /// End of headers, the body in chunks, end of message: the replies to the end.
+    fn finish(&mut self, body: &[u8], chunk: usize) -> Vec<Reply> {
         self.expect_continue(b'N', b"");
         for part in body.chunks(chunk.max(1)) {
             self.expect_continue(b'B', part);
@@ -338,4 +349,23 @@ fn many_connections_at_once_each_get_the_verdict_of_a_direct_check() {
         }
     });
     assert_eq!(m.shared.stats.snapshot().messages, 48);
+}
+
+#[test]
+fn a_reload_applies_to_the_next_transaction_on_the_same_connection() {
+    let m = start("", 2);
+    let phishing = fixture("nfz_impersonation.eml");
+    let mut c = Client::connect(&m.addr);
+    // A transaction under way when the state is replaced finishes under the old one.
+    let body = c.begin(&["a@b.example"], &phishing);
+    let strict = Config::parse("[actions]\nphishing = \"reject\"\n").unwrap();
+    m.shared.replace(healthguard_milter::State::new(checker(), strict));
+    let replies = c.finish(&body, 1000);
+    assert_eq!(replies.last().unwrap().cmd, b'c', "old policy (tag): {replies:?}");
+    assert_eq!(header(&added(&replies), "X-HealthGuard-Verdict"), Some("phishing"));
+    // The next one, on the same connection, gets the new policy.
+    c.send(b'A', b"");
+    let replies = c.message(&["a@b.example"], &phishing, 1000);
+    assert_eq!(replies.last().unwrap().cmd, b'y', "new policy (reject): {replies:?}");
+    assert_eq!(m.shared.stats.snapshot().messages, 2, "counters survive the reload");
 }
