@@ -157,6 +157,9 @@ pub struct Config {
     pub reject_text: String,
     /// Overrides per recipient domain (`"clinic.example.pl" = { phishing = "reject" }`).
     pub domains: BTreeMap<String, DomainPolicy>,
+    /// `HOST:PORT` of the Prometheus endpoint (`GET /metrics`); none when absent. Read at
+    /// start only.
+    pub metrics_listen: Option<String>,
 }
 
 impl Default for Config {
@@ -174,6 +177,7 @@ impl Default for Config {
             tags: BTreeMap::new(),
             reject_text: "Message refused by HealthGuard: {verdict}, it impersonates {institution}".into(),
             domains: BTreeMap::new(),
+            metrics_listen: None,
         }
     }
 }
@@ -224,6 +228,13 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         crate::Listen::parse(&self.listen).map_err(ConfigError::Invalid)?;
+        if let Some(addr) = &self.metrics_listen {
+            if addr.parse::<std::net::SocketAddr>().is_err() {
+                return Err(ConfigError::Invalid(format!(
+                    "metrics_listen {addr:?}: expected HOST:PORT (an IP address)"
+                )));
+            }
+        }
         if self.timeout_ms == 0 {
             return Err(ConfigError::Invalid("timeout_ms must be at least 1".into()));
         }
@@ -415,6 +426,7 @@ mod tests {
             ("[tags.phishing]\nen = \"a\\nb\"", "one line"),
             ("colour = 1", "unknown field"),
             ("on_failure = \"reject\"", "unknown variant"),
+            ("metrics_listen = \"localhost\"", "metrics_listen"),
         ] {
             let err = Config::parse(text).unwrap_err().to_string();
             assert!(err.contains(says), "{text:?}: {err}");

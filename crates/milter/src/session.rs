@@ -147,12 +147,13 @@ impl Session {
         } else {
             check(shared, &state, message.raw).await
         };
-        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let took = started.elapsed();
+        let ms = took.as_secs_f64() * 1000.0;
         match result {
             Ok(outcome) => {
                 let decision = policy::decide(&state.config, &outcome, &message.headers, &message.recipients);
                 let action = decision.action.unwrap_or(crate::config::Action::Accept);
-                shared.stats.checked(outcome.verdict, action);
+                shared.stats.checked(outcome.verdict, action, took);
                 tracing::info!(
                     queue_id = %queue_id,
                     verdict = %outcome.verdict.name(),

@@ -369,3 +369,40 @@ fn a_reload_applies_to_the_next_transaction_on_the_same_connection() {
     assert_eq!(replies.last().unwrap().cmd, b'y', "new policy (reject): {replies:?}");
     assert_eq!(m.shared.stats.snapshot().messages, 2, "counters survive the reload");
 }
+
+#[test]
+fn metrics_count_what_the_milter_did() {
+    let m = start("[domains.\"reject.example\"]\nphishing = \"reject\"\n", 2);
+    let listener = m
+        ._runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let metrics_addr = listener.local_addr().unwrap();
+    m._runtime
+        .spawn(healthguard_milter::metrics::serve(listener, m.shared.clone()));
+    let mut c = Client::connect(&m.addr);
+    c.message(&["a@b.example"], &fixture("nfz_impersonation.eml"), 1000);
+    c.send(b'A', b"");
+    c.message(&["x@reject.example"], &fixture("nfz_impersonation.eml"), 1000);
+    let get = |path: &str| {
+        let mut s = TcpStream::connect(metrics_addr).unwrap();
+        s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+            .unwrap();
+        let mut text = String::new();
+        s.read_to_string(&mut text).unwrap();
+        text
+    };
+    let text = get("/metrics");
+    assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
+    for line in [
+        "healthguard_milter_connections_total 1",
+        "healthguard_milter_messages_total 2",
+        "healthguard_milter_verdicts_total{verdict=\"phishing\"} 2",
+        "healthguard_milter_actions_total{action=\"tag\"} 1",
+        "healthguard_milter_actions_total{action=\"reject\"} 1",
+        "healthguard_milter_check_seconds_count 2",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} missing:\n{text}");
+    }
+    assert!(get("/other").starts_with("HTTP/1.1 404"));
+}
