@@ -283,9 +283,21 @@ pub struct MilterArgs {
     /// Read and check the configuration, print it, and exit.
     #[arg(long)]
     pub check_config: bool,
+    /// Log lines on standard error: for people, or one JSON object per line.
+    #[arg(long, value_enum, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
     /// Registry selection.
     #[command(flatten)]
     pub registry: RegistryArgs,
+}
+
+/// Formats of log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One line of text per event.
+    Human,
+    /// One JSON object per event.
+    Json,
 }
 
 /// Output formats.
