@@ -22,13 +22,13 @@ pub fn run(args: MilterArgs) -> Result<u8> {
     }
     let checker = Arc::new(registry_cmd::checker(&args.registry)?);
     init_logs(args.log_format);
-    let shared = healthguard_milter::shared(checker, config);
+    let shared = healthguard_milter::shared(checker, config).map_err(|e| anyhow::anyhow!("milter: {e}"))?;
     let described = describe(&listen);
     // SIGHUP: the same file and flags, the registry and the model read again.
     let reload = move || -> std::result::Result<State, String> {
         let (config, _) = self::config(&args).map_err(|e| format!("{e:#}"))?;
         let checker = registry_cmd::checker(&args.registry).map_err(|e| format!("{e:#}"))?;
-        Ok(State::new(Arc::new(checker), config))
+        State::new(Arc::new(checker), config)
     };
     healthguard_milter::run_until_signal(&listen, shared, reload).with_context(|| format!("milter on {described}"))?;
     Ok(0)

@@ -57,6 +57,18 @@ impl OnFailure {
     }
 }
 
+/// Whether SPF, DKIM, DMARC and ARC are verified here against DNS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DnsMode {
+    /// No (the default): `trust_authres` or nothing.
+    #[default]
+    Off,
+    /// Against live DNS (the system resolver), SPF with the connection's client address,
+    /// HELO and MAIL FROM.
+    Online,
+}
+
 /// The action for each verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -133,6 +145,10 @@ pub struct Config {
     /// written by OpenDKIM/OpenDMARC or rspamd before this milter). Without it no sender is
     /// authenticated and no message can be `official`.
     pub trust_authres: Option<String>,
+    /// Verify SPF/DKIM/DMARC/ARC here (`online`) instead of trusting headers (default `off`).
+    pub dns: DnsMode,
+    /// Verify against the records of this DNS fixture file instead (tests, offline).
+    pub dns_fixture: Option<std::path::PathBuf>,
     /// Domains whose ARC seal may vouch for results broken by forwarding.
     pub trusted_arc_sealers: Vec<String>,
     /// Longest time spent checking one message, in milliseconds (default 5000).
@@ -167,6 +183,8 @@ impl Default for Config {
         Config {
             listen: "inet:127.0.0.1:8891".into(),
             trust_authres: None,
+            dns: DnsMode::Off,
+            dns_fixture: None,
             trusted_arc_sealers: Vec::new(),
             timeout_ms: 5000,
             max_message_bytes: 25 * 1024 * 1024,
@@ -234,6 +252,12 @@ impl Config {
                     "metrics_listen {addr:?}: expected HOST:PORT (an IP address)"
                 )));
             }
+        }
+        let verifying = self.dns == DnsMode::Online || self.dns_fixture.is_some();
+        if verifying && self.trust_authres.is_some() {
+            return Err(ConfigError::Invalid(
+                "trust_authres and dns/dns_fixture: choose one way of authenticating senders".into(),
+            ));
         }
         if self.timeout_ms == 0 {
             return Err(ConfigError::Invalid("timeout_ms must be at least 1".into()));
@@ -427,6 +451,8 @@ mod tests {
             ("colour = 1", "unknown field"),
             ("on_failure = \"reject\"", "unknown variant"),
             ("metrics_listen = \"localhost\"", "metrics_listen"),
+            ("trust_authres = \"a\"\ndns = \"online\"", "choose one"),
+            ("dns = \"maybe\"", "unknown variant"),
         ] {
             let err = Config::parse(text).unwrap_err().to_string();
             assert!(err.contains(says), "{text:?}: {err}");

@@ -22,7 +22,7 @@ pub mod policy;
 pub mod session;
 pub mod stats;
 
-pub use config::{Action, Config, ConfigError, OnFailure};
+pub use config::{Action, Config, ConfigError, DnsMode, OnFailure};
 pub use session::{Shared, State};
 
 use healthguard_core::Checker;
@@ -245,9 +245,9 @@ pub fn run_until_signal(
 }
 
 /// Builds the shared state for `config` with as many check workers as cores.
-pub fn shared(checker: Arc<Checker>, config: Config) -> Shared {
+pub fn shared(checker: Arc<Checker>, config: Config) -> Result<Shared, String> {
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-    Shared::new(checker, config, workers)
+    Ok(Shared::new(State::new(checker, config)?, workers))
 }
 
 #[cfg(test)]

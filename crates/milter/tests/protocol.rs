@@ -32,7 +32,8 @@ fn start(config_text: &str, workers: usize) -> Running {
         .enable_all()
         .build()
         .unwrap();
-    let shared = healthguard_milter::Shared::new(checker(), config, workers);
+    let state = healthguard_milter::State::new(checker(), config).unwrap();
+    let shared = healthguard_milter::Shared::new(state, workers);
     let server = runtime
         .block_on(MilterServer::bind(&Listen::Inet("127.0.0.1:0".into()), shared))
         .unwrap();
@@ -70,6 +71,11 @@ struct Client {
 
 impl Client {
     fn connect(addr: &str) -> Client {
+        Client::connect_from(addr, "198.51.100.7")
+    }
+
+    /// Connects, negotiates, and announces an SMTP client at `client_ip`.
+    fn connect_from(addr: &str, client_ip: &str) -> Client {
         let stream = TcpStream::connect(addr).unwrap();
         stream
             .set_read_timeout(Some(std::time::Duration::from_secs(30)))
@@ -85,7 +91,7 @@ impl Client {
         let mut connect = b"client.example\0".to_vec();
         connect.push(b'4');
         connect.extend_from_slice(&25u16.to_be_bytes());
-        connect.extend_from_slice(b"198.51.100.7\0");
+        connect.extend_from_slice(format!("{client_ip}\0").as_bytes());
         c.expect_continue(b'C', &connect);
         c.expect_continue(b'H', b"client.example\0");
         c
@@ -124,7 +130,12 @@ impl Client {
 
     /// Envelope and headers; returns the body still to send.
     fn begin(&mut self, rcpts: &[&str], raw: &[u8]) -> Vec<u8> {
-        self.expect_continue(b'M', b"<bounce@tehrad.io>\0");
+        self.begin_from("bounce@tehrad.io", rcpts, raw)
+    }
+
+    /// [`Client::begin`] with this MAIL FROM.
+    fn begin_from(&mut self, mail_from: &str, rcpts: &[&str], raw: &[u8]) -> Vec<u8> {
+        self.expect_continue(b'M', format!("<{mail_from}>\0").as_bytes());
         for r in rcpts {
             self.expect_continue(b'R', format!("<{r}>\0").as_bytes());
         }
@@ -359,7 +370,8 @@ fn a_reload_applies_to_the_next_transaction_on_the_same_connection() {
     // A transaction under way when the state is replaced finishes under the old one.
     let body = c.begin(&["a@b.example"], &phishing);
     let strict = Config::parse("[actions]\nphishing = \"reject\"\n").unwrap();
-    m.shared.replace(healthguard_milter::State::new(checker(), strict));
+    m.shared
+        .replace(healthguard_milter::State::new(checker(), strict).unwrap());
     let replies = c.finish(&body, 1000);
     assert_eq!(replies.last().unwrap().cmd, b'c', "old policy (tag): {replies:?}");
     assert_eq!(header(&added(&replies), "X-HealthGuard-Verdict"), Some("phishing"));
@@ -405,4 +417,37 @@ fn metrics_count_what_the_milter_did() {
         assert!(text.lines().any(|l| l == line), "{line} missing:\n{text}");
     }
     assert!(get("/other").starts_with("HTTP/1.1 404"));
+}
+
+#[test]
+fn dns_verification_uses_the_envelope_the_mta_gives() {
+    let zone = format!("{}/../mail/tests/fixtures/dns.zone", env!("CARGO_MANIFEST_DIR"));
+    let m = start(&format!("dns_fixture = {zone:?}\n"), 2);
+    // Unsigned mail from nfz.gov.pl; its Received header names 192.0.2.25, inside the
+    // domain's SPF range. Only the client address the MTA announces may count.
+    let raw = fixture("official_nfz.eml");
+    let verdict = |client: &str| {
+        let mut c = Client::connect_from(&m.addr, client);
+        let body = c.begin_from("bounce@nfz.gov.pl", &["rejestracja@przychodnia-sloneczna.pl"], &raw);
+        let replies = c.finish(&body, 1000);
+        header(&added(&replies), "X-HealthGuard-Verdict").map(str::to_string)
+    };
+    assert_eq!(
+        verdict("192.0.2.30").as_deref(),
+        Some("official"),
+        "SPF pass for the client"
+    );
+    assert_ne!(
+        verdict("198.51.100.7").as_deref(),
+        Some("official"),
+        "SPF fail for the client"
+    );
+    // DKIM needs no envelope: the signed fixture is official from any client.
+    let mut c = Client::connect(&m.addr);
+    let replies = c.message(
+        &["rejestracja@przychodnia-sloneczna.pl"],
+        &fixture("official_nfz_signed.eml"),
+        500,
+    );
+    assert_eq!(header(&added(&replies), "X-HealthGuard-Verdict"), Some("official"));
 }
