@@ -65,8 +65,12 @@ impl Reply {
     }
 }
 
+/// A byte stream to the milter: TCP or a unix socket.
+trait Stream: Read + Write {}
+impl<T: Read + Write> Stream for T {}
+
 struct Client {
-    stream: TcpStream,
+    stream: Box<dyn Stream>,
 }
 
 impl Client {
@@ -80,6 +84,11 @@ impl Client {
         stream
             .set_read_timeout(Some(std::time::Duration::from_secs(30)))
             .unwrap();
+        Client::over(Box::new(stream), client_ip)
+    }
+
+    /// Negotiates and announces an SMTP client at `client_ip` over `stream`.
+    fn over(stream: Box<dyn Stream>, client_ip: &str) -> Client {
         let mut c = Client { stream };
         // Version 6, every action, the full protocol (a reply to every command).
         let mut optneg = Vec::new();
@@ -450,4 +459,41 @@ fn dns_verification_uses_the_envelope_the_mta_gives() {
         500,
     );
     assert_eq!(header(&added(&replies), "X-HealthGuard-Verdict"), Some("official"));
+}
+
+#[test]
+fn a_unix_socket_serves_as_tcp_does_and_is_removed_at_shutdown() {
+    let dir = std::env::temp_dir().join(format!("hg-milter-unix-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("milter.sock");
+    std::fs::write(&path, b"stale").unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let state = healthguard_milter::State::new(checker(), Config::default()).unwrap();
+    let shared = healthguard_milter::Shared::new(state, 2);
+    let server = runtime
+        .block_on(MilterServer::bind(&Listen::Unix(path.clone()), shared))
+        .unwrap();
+    assert_eq!(server.local_addr(), format!("unix:{}", path.display()));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = runtime.spawn(server.run(async move {
+        let _ = stopped.await;
+    }));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o666, "the MTA's user must be able to connect");
+    let stream = std::os::unix::net::UnixStream::connect(&path).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let mut c = Client::over(Box::new(stream), "198.51.100.7");
+    let replies = c.message(&["a@b.example"], &fixture("nfz_impersonation.eml"), 1000);
+    assert_eq!(header(&added(&replies), "X-HealthGuard-Verdict"), Some("phishing"));
+    stop.send(()).unwrap();
+    runtime.block_on(task).unwrap().unwrap();
+    assert!(!path.exists(), "socket file removed at shutdown");
+    let _ = std::fs::remove_dir_all(&dir);
 }
