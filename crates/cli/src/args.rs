@@ -29,6 +29,14 @@ pub enum Command {
     /// Run as a Sendmail/Postfix milter: check every e-mail in the mail flow and apply the
     /// policy of its verdict (headers, subject tag, quarantine, reject).
     Milter(MilterArgs),
+    /// Print the man page (roff) to standard output.
+    Man,
+    /// Print shell completions to standard output.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Lint, show, sign and verify registry packs.
     #[command(subcommand)]
     Registry(RegistryCommand),
