@@ -1,5 +1,6 @@
-//! The milter's configuration file (TOML): where to listen, whose `Authentication-Results`
-//! to trust, bounds, and the policy per verdict with per-recipient-domain overrides.
+//! The milter's configuration file (TOML): where to listen, how senders are authenticated
+//! (your MTA's `Authentication-Results`, or DNS with the envelope), bounds, metrics, and the
+//! policy per verdict with per-recipient-domain overrides.
 //!
 //! Every key is optional; an empty file is the default: tag phishing and suspicious mail,
 //! accept the rest, fail open.
