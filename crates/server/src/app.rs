@@ -174,6 +174,7 @@ pub fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), limit_reports));
     Router::new()
         .route("/", get(web::index))
+        .route("/about", get(web::about))
         .route("/assets/{file}", get(web::asset))
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route("/healthz", get(api::healthz))
