@@ -5,5 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh
+# The milter behind a real Postfix and under miltertest (crates/cli/tests/postfix.rs runs
+# scripts/postfix-test.sh and scripts/miltertest.sh): install Debian's postfix, swaks and
+# miltertest, and make those tests fail rather than skip without them.
+bash scripts/postfix-test.sh --install
+bash scripts/miltertest.sh --install
+export HEALTHGUARD_REQUIRE_POSTFIX=1
 cargo test --workspace --all-targets --locked
 cargo test --workspace --doc --locked

@@ -26,6 +26,9 @@ pub enum Command {
     Scan(ScanArgs),
     /// Run the HTTP API and web page (SQLite in --data).
     Serve(ServeArgs),
+    /// Run as a Sendmail/Postfix milter: check every e-mail in the mail flow and apply the
+    /// policy of its verdict (headers, subject tag, quarantine, reject).
+    Milter(MilterArgs),
     /// Lint, show, sign and verify registry packs.
     #[command(subcommand)]
     Registry(RegistryCommand),
@@ -257,6 +260,29 @@ pub struct ServeArgs {
     /// A forwarder or mailing list whose ARC seal is trusted (repeatable).
     #[arg(long = "trusted-arc-sealer", value_name = "DOMAIN")]
     pub trusted_arc_sealers: Vec<String>,
+    /// Registry selection.
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+/// `healthguard milter`.
+#[derive(Debug, Args)]
+pub struct MilterArgs {
+    /// `inet:HOST:PORT` or `unix:/path.sock` (overrides the configuration file; default
+    /// inet:127.0.0.1:8891).
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Configuration file, its `[milter]` table (default /etc/healthguard/healthguard.toml
+    /// when it exists; see examples/healthguard.toml).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Trust `Authentication-Results` written by your MTA with this authserv-id (overrides
+    /// the configuration file).
+    #[arg(long, value_name = "ID")]
+    pub trust_authres: Option<String>,
+    /// Read and check the configuration, print it, and exit.
+    #[arg(long)]
+    pub check_config: bool,
     /// Registry selection.
     #[command(flatten)]
     pub registry: RegistryArgs,

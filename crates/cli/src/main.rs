@@ -8,12 +8,13 @@ mod eval_email;
 mod learn;
 mod mailbox;
 mod metrics;
+mod milter;
 mod registry_cmd;
 mod scan;
 mod serve;
 
 use args::{Cli, Command};
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use std::process::ExitCode;
 
 /// Exit code when the input or the registry could not be used.
@@ -44,7 +45,20 @@ pub fn write_stdout(text: &str) -> std::io::Result<()> {
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    // `--version` names the built-in registry's data version beside the program's.
+    let version: &'static str = Box::leak(
+        format!(
+            "{} (registry {})",
+            env!("CARGO_PKG_VERSION"),
+            healthguard_registry::builtin().version
+        )
+        .into_boxed_str(),
+    );
+    let parsed = Cli::command()
+        .version(version)
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { EXIT_USAGE } else { 0 };
@@ -56,6 +70,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check::run(args),
         Command::Scan(args) => scan::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Milter(args) => milter::run(args),
         Command::Registry(cmd) => registry_cmd::run(cmd),
         Command::Eval(cmd) => eval::run(cmd),
         Command::Learn(args) => learn::run(args),

@@ -436,3 +436,16 @@ fn a_harmless_message_gets_nothing_to_report() {
     assert!(!text.contains("Where to report"), "{text}");
     assert!(text.contains("No sign of fraud found"), "{text}");
 }
+
+#[test]
+fn version_names_the_registry_data_version() {
+    let out = run(&["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let expected = format!(
+        "healthguard {} (registry {})\n",
+        env!("CARGO_PKG_VERSION"),
+        healthguard_registry::builtin().version
+    );
+    assert_eq!(text, expected);
+}

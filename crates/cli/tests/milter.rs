@@ -1,0 +1,154 @@
+//! `healthguard milter`: its configuration file and flags, and the process answering the
+//! milter protocol until SIGTERM. (Behind a real Postfix: scripts/postfix-test.sh.)
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_healthguard"))
+}
+
+fn temp_file(name: &str, text: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("hg-milter-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn a_bad_configuration_file_is_refused_with_its_name_and_the_reason() {
+    let path = temp_file("bad.toml", "[milter]\ntimeout_ms = 0\n");
+    let out = bin()
+        .args(["milter", "--check-config", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(64));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml") && err.contains("timeout_ms"), "{err}");
+    let out = bin()
+        .args(["milter", "--check-config", "--listen", "tcp:1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(64), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn flags_override_the_file() {
+    let path = temp_file(
+        "good.toml",
+        "[milter]\nlisten = \"inet:127.0.0.1:9999\"\ntrust_authres = \"mx.a.example\"\n[milter.actions]\nphishing = \"reject\"\n",
+    );
+    let out = bin()
+        .args(["milter", "--check-config", "--listen", "unix:/tmp/x.sock", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("good.toml"), "{text}");
+    assert!(text.contains("\"unix:/tmp/x.sock\""), "{text}");
+    assert!(text.contains("\"mx.a.example\""), "{text}");
+    assert!(text.contains("phishing: Reject"), "{text}");
+}
+
+#[test]
+fn the_milter_answers_option_negotiation_and_stops_on_sigterm() {
+    let mut child = bin()
+        .args(["milter", "--listen", "inet:127.0.0.1:0"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    let addr = loop {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "the milter exited before it was ready"
+        );
+        if let Some(rest) = line.split("listen=inet:").nth(1) {
+            break rest.trim().to_string();
+        }
+    };
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    let mut optneg = vec![0, 0, 0, 13, b'O'];
+    for n in [6u32, 0x1ff, 0] {
+        optneg.extend_from_slice(&n.to_be_bytes());
+    }
+    s.write_all(&optneg).unwrap();
+    let mut reply = [0u8; 5];
+    s.read_exact(&mut reply).unwrap();
+    assert_eq!(reply[4], b'O', "{reply:?}");
+    drop(s);
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert!(
+        rest.contains("milter stopped") && rest.contains("connections=0"),
+        "{rest}"
+    );
+}
+
+/// Reads stderr lines until one contains `needle`; panics at the end of the stream.
+fn wait_for(stderr: &mut impl BufRead, needle: &str) -> String {
+    let mut line = String::new();
+    loop {
+        line.clear();
+        assert!(stderr.read_line(&mut line).unwrap() > 0, "no line with {needle:?}");
+        if line.contains(needle) {
+            return line;
+        }
+    }
+}
+
+fn signal(child: &std::process::Child, name: &str) {
+    let status = Command::new("kill")
+        .args([name, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn sighup_reloads_the_file_and_keeps_the_old_one_when_the_new_is_broken() {
+    let path = temp_file("reload.toml", "[milter]\nlisten = \"inet:127.0.0.1:0\"\n");
+    let mut child = bin()
+        .args(["milter", "--config"])
+        .arg(&path)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let ready = wait_for(&mut stderr, "listen=inet:");
+    let addr = ready.split("listen=inet:").nth(1).unwrap().trim().to_string();
+    std::fs::write(
+        &path,
+        "[milter]\nlisten = \"inet:127.0.0.1:0\"\n[milter.actions]\nphishing = \"reject\"\n",
+    )
+    .unwrap();
+    signal(&child, "-HUP");
+    wait_for(&mut stderr, "reloaded the configuration and the registry");
+    std::fs::write(&path, "[milter]\ntimeout_ms = 0\n").unwrap();
+    signal(&child, "-HUP");
+    let failed = wait_for(&mut stderr, "reload failed");
+    assert!(failed.contains("timeout_ms"), "{failed}");
+    // Still serving.
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    let mut optneg = vec![0, 0, 0, 13, b'O'];
+    for n in [6u32, 0x1ff, 0] {
+        optneg.extend_from_slice(&n.to_be_bytes());
+    }
+    s.write_all(&optneg).unwrap();
+    let mut reply = [0u8; 5];
+    s.read_exact(&mut reply).unwrap();
+    assert_eq!(reply[4], b'O');
+    signal(&child, "-TERM");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}

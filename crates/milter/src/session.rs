@@ -1,0 +1,361 @@
+//! One milter connection: collects the message the MTA streams (envelope, headers, body
+//! chunks), checks it on a blocking worker within the time bound, and answers with the
+//! [`policy`](crate::policy) decision as milter modifications.
+
+use crate::config::Config;
+use crate::policy::{self, Decision, Disposition, HeaderEdit, Outcome};
+use crate::stats::{Failure, Stats};
+use async_trait::async_trait;
+use healthguard_core::Checker;
+use healthguard_mail::{Authenticator, Limits};
+use miltr_common::actions::{Action, Continue, Replycode};
+use miltr_common::commands::{Body, Connect, Header, Helo, Macro, Mail, Recipient};
+use miltr_common::modifications::headers::{AddHeader, ChangeHeader};
+use miltr_common::modifications::quarantine::Quarantine;
+use miltr_common::modifications::ModificationResponse;
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
+use tokio::sync::Semaphore;
+
+/// What a reload replaces: the checker and everything taken from the configuration.
+pub struct State {
+    /// The checker (the registry and the site's model).
+    pub checker: Arc<Checker>,
+    /// The configuration.
+    pub config: Config,
+    /// How senders are authenticated (trusted `Authentication-Results`, or nothing).
+    authenticator: Box<dyn Authenticator + Send + Sync>,
+    /// Bounds of the parser.
+    limits: Limits,
+}
+
+impl State {
+    /// The state for `checker` and `config`.
+    pub fn new(checker: Arc<Checker>, config: Config) -> State {
+        let authenticator: Box<dyn Authenticator + Send + Sync> = match &config.trust_authres {
+            Some(id) => Box::new(healthguard_mail::TrustedHeaders {
+                authserv_id: id.clone(),
+                trusted_arc_sealers: config.trusted_arc_sealers.clone(),
+            }),
+            None => Box::new(healthguard_mail::NoAuth),
+        };
+        let limits = Limits {
+            max_message_bytes: config.max_message_bytes,
+            ..Limits::default()
+        };
+        State {
+            checker,
+            config,
+            authenticator,
+            limits,
+        }
+    }
+}
+
+/// What every connection shares: the current [`State`], the counters, and the permits that
+/// bound how many checks run at once.
+pub struct Shared {
+    state: RwLock<Arc<State>>,
+    /// Counters (kept across reloads).
+    pub stats: Stats,
+    /// One permit per check running (as many as cores): a burst queues here, within the
+    /// time bound, instead of starving the machine.
+    pub permits: Arc<Semaphore>,
+}
+
+impl Shared {
+    /// Everything shared, from the configuration; checks run at most `workers` at a time.
+    pub fn new(checker: Arc<Checker>, config: Config, workers: usize) -> Shared {
+        Shared {
+            state: RwLock::new(Arc::new(State::new(checker, config))),
+            stats: Stats::default(),
+            permits: Arc::new(Semaphore::new(workers.max(1))),
+        }
+    }
+
+    /// The state new transactions start with.
+    pub fn current(&self) -> Arc<State> {
+        Arc::clone(&self.state.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// Replaces the state (a reload): transactions that start from now on use `state`;
+    /// messages being received finish with the state they started with. Connections stay.
+    pub fn replace(&self, state: State) {
+        *self.state.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(state);
+    }
+}
+
+/// The message being received.
+#[derive(Default)]
+struct Message {
+    /// The state at the start of the transaction (its MAIL command).
+    state: Option<Arc<State>>,
+    queue_id: Option<String>,
+    recipients: Vec<String>,
+    headers: Vec<(String, String)>,
+    raw: Vec<u8>,
+    oversized: bool,
+}
+
+impl Message {
+    fn append(&mut self, bytes: &[u8], max: usize) {
+        if self.oversized {
+            return;
+        }
+        if self.raw.len() + bytes.len() > max {
+            self.oversized = true;
+            self.raw = Vec::new();
+            return;
+        }
+        self.raw.extend_from_slice(bytes);
+    }
+}
+
+/// The state of one milter connection.
+pub struct Session {
+    shared: Arc<Shared>,
+    message: Message,
+}
+
+impl Session {
+    /// A new connection.
+    pub fn new(shared: Arc<Shared>) -> Session {
+        Session {
+            shared,
+            message: Message::default(),
+        }
+    }
+
+    /// The size bound of the message being received.
+    fn max_bytes(&self) -> usize {
+        match &self.message.state {
+            Some(state) => state.config.max_message_bytes,
+            None => self.shared.current().config.max_message_bytes,
+        }
+    }
+
+    /// Checks the collected message and decides; counts and logs one line.
+    async fn conclude(&mut self) -> Decision {
+        let started = Instant::now();
+        let message = std::mem::take(&mut self.message);
+        let shared = &self.shared;
+        let state = message.state.clone().unwrap_or_else(|| shared.current());
+        shared.stats.messages.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let queue_id = message.queue_id.as_deref().unwrap_or("-").to_string();
+        let result = if message.oversized {
+            Err(Failure::Oversized)
+        } else {
+            check(shared, &state, message.raw).await
+        };
+        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        match result {
+            Ok(outcome) => {
+                let decision = policy::decide(&state.config, &outcome, &message.headers, &message.recipients);
+                let action = decision.action.unwrap_or(crate::config::Action::Accept);
+                shared.stats.checked(outcome.verdict, action);
+                tracing::info!(
+                    queue_id = %queue_id,
+                    verdict = %outcome.verdict.name(),
+                    score = format_args!("{:.1}", outcome.score),
+                    action = %action.name(),
+                    ms = format_args!("{ms:.2}"),
+                    "checked"
+                );
+                decision
+            }
+            Err(failure) => {
+                let count = shared.stats.failed(failure);
+                let decision = policy::failure(&state.config, &message.headers);
+                tracing::warn!(
+                    queue_id = %queue_id,
+                    failure = %failure.name(),
+                    count,
+                    on_failure = %state.config.on_failure.name(),
+                    ms = format_args!("{ms:.2}"),
+                    "not checked"
+                );
+                decision
+            }
+        }
+    }
+}
+
+/// Checks `raw` on a blocking worker, within the configured time (waiting for a permit
+/// included). A check that outlives the bound keeps its permit until it ends, so timeouts
+/// never pile up more work than there are workers.
+async fn check(shared: &Shared, state: &Arc<State>, raw: Vec<u8>) -> Result<Outcome, Failure> {
+    let run = async {
+        let permit = shared
+            .permits
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| Failure::Internal)?;
+        let worker = Arc::clone(state);
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let analysis =
+                healthguard_mail::check(&worker.checker, &raw, &worker.limits, worker.authenticator.as_ref());
+            Outcome::from(&analysis)
+        })
+        .await
+        .map_err(|_| Failure::Internal)
+    };
+    match tokio::time::timeout(state.config.timeout(), run).await {
+        Ok(result) => result,
+        Err(_) => Err(Failure::Timeout),
+    }
+}
+
+/// The milter replies for `decision`.
+pub fn response(decision: &Decision) -> ModificationResponse {
+    let mut builder = ModificationResponse::builder();
+    for edit in &decision.edits {
+        match edit {
+            HeaderEdit::Change { name, index, value } => {
+                builder.push(ChangeHeader::new(*index, name.as_bytes(), value.as_bytes()));
+            }
+            HeaderEdit::Add { name, value } => builder.push(AddHeader::new(name.as_bytes(), value.as_bytes())),
+        }
+    }
+    match &decision.disposition {
+        Disposition::Accept => builder.contin(),
+        Disposition::Quarantine(reason) => {
+            builder.push(Quarantine::new(reason.as_bytes()));
+            builder.contin()
+        }
+        Disposition::Reject(text) => builder.build(Replycode::new([5, 5, 0], [5, 7, 1], text)),
+        Disposition::Tempfail(text) => builder.build(Replycode::new([4, 5, 1], [4, 7, 1], text)),
+    }
+}
+
+fn cont() -> Result<Action, Error> {
+    Ok(Continue.into())
+}
+
+/// A session never fails on its own: every problem is a [`Failure`] decided by policy.
+#[derive(Debug)]
+pub enum Error {}
+
+impl std::fmt::Display for Error {
+    fn fmt(&self, _f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {}
+    }
+}
+
+impl std::error::Error for Error {}
+
+#[async_trait]
+impl miltr_server::Milter for Session {
+    type Error = Error;
+
+    async fn macro_(&mut self, macro_: Macro) -> Result<(), Error> {
+        for (name, value) in macro_.macros() {
+            if name == b"i" || name == b"{i}" {
+                self.message.queue_id = Some(String::from_utf8_lossy(value).into_owned());
+            }
+        }
+        Ok(())
+    }
+
+    async fn connect(&mut self, _connect: Connect) -> Result<Action, Error> {
+        self.shared
+            .stats
+            .connections
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        cont()
+    }
+
+    async fn helo(&mut self, _helo: Helo) -> Result<Action, Error> {
+        cont()
+    }
+
+    async fn mail(&mut self, _mail: Mail) -> Result<Action, Error> {
+        // A new transaction: nothing of the previous one is kept but the queue id, whose
+        // macro the MTA sends just before MAIL.
+        let queue_id = self.message.queue_id.take();
+        self.message = Message {
+            state: Some(self.shared.current()),
+            queue_id,
+            ..Message::default()
+        };
+        cont()
+    }
+
+    async fn rcpt(&mut self, recipient: Recipient) -> Result<Action, Error> {
+        self.message.recipients.push(recipient.recipient().into_owned());
+        cont()
+    }
+
+    async fn header(&mut self, header: Header) -> Result<Action, Error> {
+        let (name, value) = (header.name().into_owned(), header.value().into_owned());
+        let max = self.max_bytes();
+        self.message.append(format!("{name}: {value}\r\n").as_bytes(), max);
+        self.message.headers.push((name, value));
+        cont()
+    }
+
+    async fn end_of_header(&mut self) -> Result<Action, Error> {
+        let max = self.max_bytes();
+        self.message.append(b"\r\n", max);
+        cont()
+    }
+
+    async fn body(&mut self, body: Body) -> Result<Action, Error> {
+        let max = self.max_bytes();
+        self.message.append(body.as_bytes(), max);
+        cont()
+    }
+
+    async fn end_of_body(&mut self) -> Result<ModificationResponse, Error> {
+        Ok(response(&self.conclude().await))
+    }
+
+    async fn abort(&mut self) -> Result<(), Error> {
+        self.message = Message::default();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_message_past_the_limit_is_dropped_and_marked() {
+        let mut m = Message::default();
+        m.append(b"12345", 8);
+        assert_eq!(m.raw, b"12345");
+        m.append(b"6789", 8);
+        assert!(m.oversized);
+        assert!(m.raw.is_empty());
+        m.append(b"1", 8);
+        assert!(m.raw.is_empty());
+    }
+
+    #[test]
+    fn a_rejection_is_a_550_reply_and_a_quarantine_a_hold() {
+        let reject = response(&Decision {
+            action: None,
+            edits: vec![],
+            disposition: Disposition::Reject("why".into()),
+        });
+        match reject.final_action() {
+            Action::Replycode(r) => {
+                assert_eq!(r.rcode().code(), [5, 5, 0]);
+                assert_eq!(r.message(), "why");
+            }
+            other => panic!("{other:?}"),
+        }
+        let hold = response(&Decision {
+            action: None,
+            edits: vec![HeaderEdit::Add {
+                name: "X-HealthGuard-Verdict".into(),
+                value: "phishing".into(),
+            }],
+            disposition: Disposition::Quarantine("HealthGuard: phishing".into()),
+        });
+        assert!(matches!(hold.final_action(), Action::Continue(_)));
+        assert_eq!(hold.modifications().len(), 2);
+    }
+}

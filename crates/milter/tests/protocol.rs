@@ -1,0 +1,371 @@
+//! The milter over a real socket, driven by a small milter client written here from the
+//! protocol (Sendmail's libmilter packets): option negotiation, envelope, headers, body
+//! chunks, end of message, abort; and the replies read back byte by byte.
+
+use healthguard_core::Checker;
+use healthguard_milter::{Config, Listen, MilterServer};
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::sync::{Arc, OnceLock};
+
+fn checker() -> Arc<Checker> {
+    static C: OnceLock<Arc<Checker>> = OnceLock::new();
+    C.get_or_init(|| Arc::new(Checker::new(healthguard_registry::builtin().clone())))
+        .clone()
+}
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/../mail/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+/// A running milter on a free loopback port, and its shared state.
+struct Running {
+    addr: String,
+    shared: Arc<healthguard_milter::Shared>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+fn start(config_text: &str, workers: usize) -> Running {
+    let config = Config::parse(config_text).unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let shared = healthguard_milter::Shared::new(checker(), config, workers);
+    let server = runtime
+        .block_on(MilterServer::bind(&Listen::Inet("127.0.0.1:0".into()), shared))
+        .unwrap();
+    let addr = server.local_addr().trim_start_matches("inet:").to_string();
+    let shared = server.shared();
+    runtime.spawn(server.run(std::future::pending()));
+    Running {
+        addr,
+        shared,
+        _runtime: runtime,
+    }
+}
+
+/// One reply packet: its command byte and data.
+#[derive(Debug, Clone, PartialEq)]
+struct Reply {
+    cmd: u8,
+    data: Vec<u8>,
+}
+
+impl Reply {
+    /// The NUL-separated strings of the data (after `skip` bytes).
+    fn strings(&self, skip: usize) -> Vec<String> {
+        self.data[skip..]
+            .split(|b| *b == 0)
+            .filter(|s| !s.is_empty())
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .collect()
+    }
+}
+
+struct Client {
+    stream: TcpStream,
+}
+
+impl Client {
+    fn connect(addr: &str) -> Client {
+        let stream = TcpStream::connect(addr).unwrap();
+        stream
+            .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+            .unwrap();
+        let mut c = Client { stream };
+        // Version 6, every action, the full protocol (a reply to every command).
+        let mut optneg = Vec::new();
+        optneg.extend_from_slice(&6u32.to_be_bytes());
+        optneg.extend_from_slice(&0x1ffu32.to_be_bytes());
+        optneg.extend_from_slice(&0u32.to_be_bytes());
+        c.send(b'O', &optneg);
+        assert_eq!(c.read().cmd, b'O');
+        let mut connect = b"client.example\0".to_vec();
+        connect.push(b'4');
+        connect.extend_from_slice(&25u16.to_be_bytes());
+        connect.extend_from_slice(b"198.51.100.7\0");
+        c.expect_continue(b'C', &connect);
+        c.expect_continue(b'H', b"client.example\0");
+        c
+    }
+
+    fn send(&mut self, cmd: u8, data: &[u8]) {
+        let mut packet = ((data.len() + 1) as u32).to_be_bytes().to_vec();
+        packet.push(cmd);
+        packet.extend_from_slice(data);
+        self.stream.write_all(&packet).unwrap();
+    }
+
+    fn read(&mut self) -> Reply {
+        let mut len = [0u8; 4];
+        self.stream.read_exact(&mut len).unwrap();
+        let mut packet = vec![0u8; u32::from_be_bytes(len) as usize];
+        self.stream.read_exact(&mut packet).unwrap();
+        Reply {
+            cmd: packet[0],
+            data: packet[1..].to_vec(),
+        }
+    }
+
+    fn expect_continue(&mut self, cmd: u8, data: &[u8]) {
+        self.send(cmd, data);
+        let reply = self.read();
+        assert_eq!(reply.cmd, b'c', "reply to {:?}: {reply:?}", cmd as char);
+    }
+
+    /// Sends one message (envelope, headers, body in chunks of `chunk` bytes, end of
+    /// message) and returns every reply to the end of message, the final one last.
+    fn message(&mut self, rcpts: &[&str], raw: &[u8], chunk: usize) -> Vec<Reply> {
+        let body = self.begin(rcpts, raw);
+        self.finish(&body, chunk)
+    }
+
+    /// Envelope and headers; returns the body still to send.
+    fn begin(&mut self, rcpts: &[&str], raw: &[u8]) -> Vec<u8> {
+        self.expect_continue(b'M', b"<bounce@tehrad.io>\0");
+        for r in rcpts {
+            self.expect_continue(b'R', format!("<{r}>\0").as_bytes());
+        }
+        let (headers, body) = split(raw);
+        for (name, value) in headers {
+            self.expect_continue(b'L', format!("{name}\0{value}\0").as_bytes());
+        }
+        body
+    }
+
+    /// End of headers, the body in chunks, end of message: the replies to the end.
+    fn finish(&mut self, body: &[u8], chunk: usize) -> Vec<Reply> {
+        self.expect_continue(b'N', b"");
+        for part in body.chunks(chunk.max(1)) {
+            self.expect_continue(b'B', part);
+        }
+        self.send(b'E', b"");
+        let mut replies = Vec::new();
+        loop {
+            let reply = self.read();
+            let last = matches!(reply.cmd, b'c' | b'a' | b'r' | b't' | b'y' | b'd');
+            replies.push(reply);
+            if last {
+                return replies;
+            }
+        }
+    }
+}
+
+/// Headers (unfolded lines kept as the MTA sends them: folds inside the value) and body.
+fn split(raw: &[u8]) -> (Vec<(String, String)>, Vec<u8>) {
+    let text = raw;
+    let end = text.windows(4).position(|w| w == b"\r\n\r\n").expect("header end");
+    let head = String::from_utf8_lossy(&text[..end]).into_owned();
+    let body = text[end + 4..].to_vec();
+    let mut headers: Vec<(String, String)> = Vec::new();
+    for line in head.split("\r\n") {
+        if line.starts_with([' ', '\t']) {
+            let last = headers.last_mut().expect("continuation after a header");
+            last.1.push_str("\r\n");
+            last.1.push_str(line);
+        } else {
+            let (name, value) = line.split_once(':').expect("header line");
+            headers.push((name.to_string(), value.trim_start().to_string()));
+        }
+    }
+    (headers, body)
+}
+
+fn added(replies: &[Reply]) -> Vec<(String, String)> {
+    replies
+        .iter()
+        .filter(|r| r.cmd == b'h')
+        .map(|r| {
+            let s = r.strings(0);
+            (s[0].clone(), s.get(1).cloned().unwrap_or_default())
+        })
+        .collect()
+}
+
+/// (index, name, value) of every header change.
+fn changed(replies: &[Reply]) -> Vec<(u32, String, String)> {
+    replies
+        .iter()
+        .filter(|r| r.cmd == b'm')
+        .map(|r| {
+            let index = u32::from_be_bytes(r.data[..4].try_into().unwrap());
+            let s = r.strings(4);
+            (index, s[0].clone(), s.get(1).cloned().unwrap_or_default())
+        })
+        .collect()
+}
+
+fn header<'a>(list: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    list.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+}
+
+#[test]
+fn phishing_is_tagged_and_gets_the_headers_by_default() {
+    let m = start("", 2);
+    let mut c = Client::connect(&m.addr);
+    let replies = c.message(
+        &["pacjent@przychodnia-sloneczna.pl"],
+        &fixture("nfz_impersonation.eml"),
+        1000,
+    );
+    let add = added(&replies);
+    assert_eq!(header(&add, "X-HealthGuard-Verdict"), Some("phishing"), "{replies:?}");
+    assert_eq!(header(&add, "X-HealthGuard-Institution"), Some("pl.nfz"));
+    assert!(header(&add, "X-HealthGuard-Findings")
+        .unwrap()
+        .contains("DISPLAY_NAME_IMPERSONATION"));
+    assert!(header(&add, "X-HealthGuard-Score").unwrap().parse::<f32>().unwrap() > 0.0);
+    let subject = changed(&replies);
+    assert_eq!(subject.len(), 1, "{subject:?}");
+    assert_eq!(subject[0].0, 1);
+    assert_eq!(subject[0].1, "Subject");
+    assert!(
+        subject[0].2.starts_with("[PHISHING] =?windows-1250?Q?Zwrot"),
+        "{subject:?}"
+    );
+    assert_eq!(replies.last().unwrap().cmd, b'c');
+    let snap = m.shared.stats.snapshot();
+    assert_eq!((snap.messages, snap.verdicts[3], snap.actions[1]), (1, 1, 1));
+}
+
+#[test]
+fn a_domain_that_rejects_gets_a_550_that_says_why() {
+    let m = start("[domains.\"przychodnia-sloneczna.pl\"]\nphishing = \"reject\"\n", 2);
+    let mut c = Client::connect(&m.addr);
+    let replies = c.message(
+        &["pacjent@przychodnia-sloneczna.pl"],
+        &fixture("nfz_impersonation.eml"),
+        65535,
+    );
+    assert_eq!(replies.len(), 1, "a rejected message is not edited: {replies:?}");
+    let text = String::from_utf8_lossy(&replies[0].data).into_owned();
+    assert_eq!(replies[0].cmd, b'y');
+    assert_eq!(
+        text.trim_end_matches('\0'),
+        "550 5.7.1 Message refused by HealthGuard: phishing, it impersonates pl.nfz"
+    );
+    // The next transaction on the same connection starts clean and follows the default.
+    c.send(b'A', b"");
+    let replies = c.message(&["someone@other.example"], &fixture("nfz_impersonation.eml"), 512);
+    assert_eq!(replies.last().unwrap().cmd, b'c');
+    assert_eq!(header(&added(&replies), "X-HealthGuard-Verdict"), Some("phishing"));
+}
+
+#[test]
+fn quarantine_is_a_hold_request() {
+    let m = start("[actions]\nphishing = \"quarantine\"\n", 2);
+    let mut c = Client::connect(&m.addr);
+    let replies = c.message(&["a@b.example"], &fixture("nfz_impersonation.eml"), 4096);
+    let hold: Vec<_> = replies.iter().filter(|r| r.cmd == b'q').collect();
+    assert_eq!(hold.len(), 1, "{replies:?}");
+    assert_eq!(hold[0].strings(0), vec!["HealthGuard: phishing".to_string()]);
+    assert_eq!(replies.last().unwrap().cmd, b'c');
+}
+
+#[test]
+fn forged_healthguard_headers_are_deleted_and_trusted_results_make_official() {
+    let m = start("trust_authres = \"mx.przychodnia-sloneczna.pl\"\n", 2);
+    let mut raw = b"X-HealthGuard-Verdict: official\r\nx-healthguard-score: -100\r\n".to_vec();
+    raw.extend_from_slice(&fixture("authres_trusted.eml"));
+    let mut c = Client::connect(&m.addr);
+    let replies = c.message(&["rejestracja@przychodnia-sloneczna.pl"], &raw, 100);
+    let changes = changed(&replies);
+    assert!(
+        changes.contains(&(1, "X-HealthGuard-Verdict".into(), String::new())),
+        "{changes:?}"
+    );
+    assert!(
+        changes.contains(&(1, "x-healthguard-score".into(), String::new())),
+        "{changes:?}"
+    );
+    assert_eq!(changes.len(), 2, "no subject tag for official mail: {changes:?}");
+    assert_eq!(header(&added(&replies), "X-HealthGuard-Verdict"), Some("official"));
+}
+
+#[test]
+fn oversized_mail_fails_open_untagged_and_is_counted() {
+    let m = start("max_message_bytes = 2000\n", 2);
+    let mut c = Client::connect(&m.addr);
+    let mut raw = fixture("nfz_impersonation.eml");
+    raw.extend(std::iter::repeat_n(b'x', 5000));
+    let replies = c.message(&["a@b.example"], &raw, 1000);
+    assert_eq!(replies.len(), 1, "nothing added: {replies:?}");
+    assert_eq!(replies[0].cmd, b'c');
+    assert_eq!(m.shared.stats.snapshot().failures, [0, 0, 1]);
+}
+
+#[test]
+fn a_check_that_cannot_finish_in_time_tempfails_when_configured() {
+    let m = start("timeout_ms = 200\non_failure = \"tempfail\"\n", 1);
+    // Every worker busy: the check waits for a permit past its bound.
+    let _busy = m._runtime.block_on(m.shared.permits.clone().acquire_owned()).unwrap();
+    let mut c = Client::connect(&m.addr);
+    let replies = c.message(&["a@b.example"], &fixture("nfz_impersonation.eml"), 1000);
+    let last = replies.last().unwrap();
+    assert_eq!(last.cmd, b'y', "{replies:?}");
+    assert!(String::from_utf8_lossy(&last.data).starts_with("451 4.7.1 "));
+    assert_eq!(m.shared.stats.snapshot().failures, [1, 0, 0]);
+}
+
+/// The verdict of `raw` checked directly, without the milter.
+fn direct_verdict(raw: &[u8]) -> String {
+    let limits = healthguard_mail::Limits::default();
+    let a = healthguard_mail::check(&checker(), raw, &limits, &healthguard_mail::NoAuth);
+    a.verdict.name().to_string()
+}
+
+#[test]
+fn many_connections_at_once_each_get_the_verdict_of_a_direct_check() {
+    let m = start("", 2);
+    let mails = [fixture("nfz_impersonation.eml"), fixture("newsletter_clinic.eml")];
+    let expected = [direct_verdict(&mails[0]), direct_verdict(&mails[1])];
+    assert_eq!(expected[0], "phishing");
+    assert_ne!(expected[1], "phishing");
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..16)
+            .map(|i| {
+                let (addr, mails) = (&m.addr, &mails);
+                s.spawn(move || {
+                    let mut c = Client::connect(addr);
+                    let mut verdicts = Vec::new();
+                    for j in 0..3 {
+                        let which = (i + j) % 2;
+                        let replies = c.message(&["a@b.example"], &mails[which], 777);
+                        let verdict = header(&added(&replies), "X-HealthGuard-Verdict").map(str::to_string);
+                        verdicts.push((which, verdict));
+                        c.send(b'A', b"");
+                    }
+                    verdicts
+                })
+            })
+            .collect();
+        for h in handles {
+            for (which, verdict) in h.join().unwrap() {
+                assert_eq!(verdict.as_deref(), Some(expected[which].as_str()));
+            }
+        }
+    });
+    assert_eq!(m.shared.stats.snapshot().messages, 48);
+}
+
+#[test]
+fn a_reload_applies_to_the_next_transaction_on_the_same_connection() {
+    let m = start("", 2);
+    let phishing = fixture("nfz_impersonation.eml");
+    let mut c = Client::connect(&m.addr);
+    // A transaction under way when the state is replaced finishes under the old one.
+    let body = c.begin(&["a@b.example"], &phishing);
+    let strict = Config::parse("[actions]\nphishing = \"reject\"\n").unwrap();
+    m.shared.replace(healthguard_milter::State::new(checker(), strict));
+    let replies = c.finish(&body, 1000);
+    assert_eq!(replies.last().unwrap().cmd, b'c', "old policy (tag): {replies:?}");
+    assert_eq!(header(&added(&replies), "X-HealthGuard-Verdict"), Some("phishing"));
+    // The next one, on the same connection, gets the new policy.
+    c.send(b'A', b"");
+    let replies = c.message(&["a@b.example"], &phishing, 1000);
+    assert_eq!(replies.last().unwrap().cmd, b'y', "new policy (reject): {replies:?}");
+    assert_eq!(m.shared.stats.snapshot().messages, 2, "counters survive the reload");
+}
