@@ -37,6 +37,38 @@ pub enum Command {
     Eval(EvalCommand),
     /// Build or update this site's statistical model from its own mail (use it with --model).
     Learn(LearnArgs),
+    /// Download threat feeds (CERT Polska's warning list, OpenPhish, lists by URL) and show
+    /// what is loaded (use them with --feeds).
+    #[command(subcommand)]
+    Feeds(FeedsCommand),
+}
+
+/// `healthguard feeds …`.
+#[derive(Debug, Subcommand)]
+pub enum FeedsCommand {
+    /// Download, validate and store each configured feed in DIR/feeds (a feed that fails
+    /// keeps its last good copy; exit 3 when one did).
+    Update {
+        /// Feeds to fetch (TOML, see data/feeds.toml; default: the built-in configuration:
+        /// CERT Polska's warning list and OpenPhish's community feed).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Data directory (the feeds go to its feeds/ folder).
+        #[arg(long, value_name = "DIR", default_value = "healthguard-data")]
+        data: PathBuf,
+        /// Registry whose domains are never listed.
+        #[command(flatten)]
+        registry: RegistryArgs,
+    },
+    /// Show the stored feeds: entries, source, when fetched and how old.
+    Status {
+        /// Data directory (or its feeds/ folder).
+        #[arg(long, value_name = "DIR", default_value = "healthguard-data")]
+        data: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
 }
 
 /// `healthguard learn`.
@@ -79,6 +111,10 @@ pub struct RegistryArgs {
     /// judgement as one finding.
     #[arg(long, value_name = "FILE", global = true)]
     pub model: Option<PathBuf>,
+    /// Threat feeds stored by `healthguard feeds update`: its data directory (or the
+    /// feeds/ folder in it). Links and senders on a feed get LINK_LISTED / SENDER_LISTED.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub feeds: Option<PathBuf>,
 }
 
 /// `healthguard check`.

@@ -5,6 +5,7 @@ mod args;
 mod check;
 mod eval;
 mod eval_email;
+mod feeds;
 mod learn;
 mod mailbox;
 mod metrics;
@@ -74,6 +75,7 @@ fn main() -> ExitCode {
         Command::Registry(cmd) => registry_cmd::run(cmd),
         Command::Eval(cmd) => eval::run(cmd),
         Command::Learn(args) => learn::run(args),
+        Command::Feeds(cmd) => feeds::run(cmd),
     };
     match result {
         Ok(code) => ExitCode::from(code),
