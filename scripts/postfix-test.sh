@@ -69,6 +69,8 @@ trap cleanup EXIT
 smtp_port=$(free_port)
 milter_port=$(free_port)
 while [ "$milter_port" = "$smtp_port" ]; do milter_port=$(free_port); done
+metrics_port=$(free_port)
+while [ "$metrics_port" = "$smtp_port" ] || [ "$metrics_port" = "$milter_port" ]; do metrics_port=$(free_port); done
 
 postfix_instance "$tmp" "$smtp_port" "inet:127.0.0.1:$milter_port"
 mkdir -p "$tmp/mail"
@@ -91,6 +93,7 @@ cat >"$tmp/healthguard.toml" <<EOF
 listen = "inet:127.0.0.1:$milter_port"
 trust_authres = "mx.przychodnia-sloneczna.pl"
 language = "pl"
+metrics_listen = "127.0.0.1:$metrics_port"
 
 [milter.domains."hold.example"]
 phishing = "quarantine"
@@ -216,7 +219,23 @@ fi
 check "reply: 550 5.7.1 Message refused by HealthGuard: phishing" grep -q "<\*\* *550 5.7.1 Message refused by HealthGuard: phishing, it impersonates pl.nfz" "$tmp/swaks.out"
 check "nothing delivered to reject/" test -z "$(find "$tmp/mail/reject" -type f 2>/dev/null)"
 
-echo "5. milter killed with SIGKILL: Postfix still delivers, untagged (fail-open)"
+echo "5. the milter's Prometheus metrics count the four messages"
+metrics() {
+    exec 3<>"/dev/tcp/127.0.0.1/$metrics_port"
+    printf 'GET /metrics HTTP/1.1\r\nHost: localhost\r\n\r\n' >&3
+    cat <&3
+    exec 3<&-
+}
+metrics >"$tmp/metrics.txt" 2>/dev/null || true
+for line in 'healthguard_milter_messages_total 4' \
+    'healthguard_milter_verdicts_total{verdict="phishing"} 3' \
+    'healthguard_milter_verdicts_total{verdict="official"} 1' \
+    'healthguard_milter_actions_total{action="quarantine"} 1' \
+    'healthguard_milter_actions_total{action="reject"} 1'; do
+    check "$line" grep -qxF "$line" "$tmp/metrics.txt"
+done
+
+echo "6. milter killed with SIGKILL: Postfix still delivers, untagged (fail-open)"
 kill -9 "$milter_pid"
 wait "$milter_pid" 2>/dev/null || true
 milter_pid=""
@@ -229,7 +248,7 @@ else
     bad "delivered"
 fi
 
-echo "6. the milter's log: one line per message with verdict and timing"
+echo "7. the milter's log: one line per message with verdict and timing"
 check "4 'checked' lines with verdict= and ms=" test "$(grep -c 'checked.*verdict=.*ms=' "$tmp/milter.log")" -eq 4
 
 echo "postfix-test: $passed passed, $failed failed"

@@ -29,6 +29,14 @@ pub enum Command {
     /// Run as a Sendmail/Postfix milter: check every e-mail in the mail flow and apply the
     /// policy of its verdict (headers, subject tag, quarantine, reject).
     Milter(MilterArgs),
+    /// Print the man page (roff) to standard output.
+    Man,
+    /// Print shell completions to standard output.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Lint, show, sign and verify registry packs.
     #[command(subcommand)]
     Registry(RegistryCommand),
@@ -319,9 +327,21 @@ pub struct MilterArgs {
     /// Read and check the configuration, print it, and exit.
     #[arg(long)]
     pub check_config: bool,
+    /// Log lines on standard error: for people, or one JSON object per line.
+    #[arg(long, value_enum, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
     /// Registry selection.
     #[command(flatten)]
     pub registry: RegistryArgs,
+}
+
+/// Formats of log lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One line of text per event.
+    Human,
+    /// One JSON object per event.
+    Json,
 }
 
 /// Output formats.

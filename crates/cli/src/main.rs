@@ -45,6 +45,22 @@ pub fn write_stdout(text: &str) -> std::io::Result<()> {
     }
 }
 
+/// `healthguard man`: the man page generated from the argument definitions.
+fn man_page() -> anyhow::Result<u8> {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+    write_stdout(&String::from_utf8_lossy(&out))?;
+    Ok(0)
+}
+
+/// `healthguard completions SHELL`: completions generated from the argument definitions.
+fn completions(shell: clap_complete::Shell) -> anyhow::Result<u8> {
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "healthguard", &mut out);
+    write_stdout(&String::from_utf8_lossy(&out))?;
+    Ok(0)
+}
+
 fn main() -> ExitCode {
     // `--version` names the built-in registry's data version beside the program's.
     let version: &'static str = Box::leak(
@@ -72,6 +88,8 @@ fn main() -> ExitCode {
         Command::Scan(args) => scan::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Milter(args) => milter::run(args),
+        Command::Man => man_page(),
+        Command::Completions { shell } => completions(shell),
         Command::Registry(cmd) => registry_cmd::run(cmd),
         Command::Eval(cmd) => eval::run(cmd),
         Command::Learn(args) => learn::run(args),

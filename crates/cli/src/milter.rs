@@ -1,6 +1,6 @@
 //! `healthguard milter`: flags and the configuration file → `healthguard-milter`.
 
-use crate::args::MilterArgs;
+use crate::args::{LogFormat, MilterArgs};
 use crate::registry_cmd;
 use anyhow::{Context, Result};
 use healthguard_milter::{Config, Listen, State};
@@ -21,22 +21,29 @@ pub fn run(args: MilterArgs) -> Result<u8> {
         return Ok(0);
     }
     let checker = Arc::new(registry_cmd::checker(&args.registry)?);
-    use std::io::IsTerminal;
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_target(false)
-        .init();
-    let shared = healthguard_milter::shared(checker, config);
+    init_logs(args.log_format);
+    let shared = healthguard_milter::shared(checker, config).map_err(|e| anyhow::anyhow!("milter: {e}"))?;
     let described = describe(&listen);
     // SIGHUP: the same file and flags, the registry and the model read again.
     let reload = move || -> std::result::Result<State, String> {
         let (config, _) = self::config(&args).map_err(|e| format!("{e:#}"))?;
         let checker = registry_cmd::checker(&args.registry).map_err(|e| format!("{e:#}"))?;
-        Ok(State::new(Arc::new(checker), config))
+        State::new(Arc::new(checker), config)
     };
     healthguard_milter::run_until_signal(&listen, shared, reload).with_context(|| format!("milter on {described}"))?;
     Ok(0)
+}
+
+/// Log lines on standard error; colours only on a terminal.
+fn init_logs(format: LogFormat) {
+    use std::io::IsTerminal;
+    let logs = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false);
+    match format {
+        LogFormat::Human => logs.with_ansi(std::io::stderr().is_terminal()).init(),
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
 }
 
 /// The configuration: the file (`--config`, else the default path when it exists, else

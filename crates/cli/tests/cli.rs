@@ -449,3 +449,32 @@ fn version_names_the_registry_data_version() {
     );
     assert_eq!(text, expected);
 }
+
+#[test]
+fn the_man_page_and_completions_come_from_the_argument_definitions() {
+    let out = run(&["man"]);
+    assert_eq!(out.status.code(), Some(0));
+    let man = String::from_utf8(out.stdout).unwrap();
+    assert!(man.contains(".TH healthguard 1"), "{man}");
+    for command in ["check", "scan", "serve", "milter", "completions"] {
+        assert!(man.contains(command), "{command} missing from the man page");
+    }
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.contains("milter") && text.contains("trust-authres"),
+            "{shell}: {text}"
+        );
+    }
+    // The bash script is valid bash.
+    let out = run(&["completions", "bash"]);
+    let path = std::env::temp_dir().join(format!("hg-completion-{}.bash", std::process::id()));
+    std::fs::write(&path, &out.stdout).unwrap();
+    let status = Command::new("bash").arg("-n").arg(&path).status().unwrap();
+    let _ = std::fs::remove_file(&path);
+    assert!(status.success(), "bash -n rejected the completion script");
+    let out = run(&["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(64), "unknown shell is a usage error");
+}

@@ -152,3 +152,23 @@ fn sighup_reloads_the_file_and_keeps_the_old_one_when_the_new_is_broken() {
     signal(&child, "-TERM");
     assert_eq!(child.wait().unwrap().code(), Some(0));
 }
+
+#[test]
+fn json_logs_are_one_object_per_line() {
+    let mut child = bin()
+        .args(["milter", "--listen", "inet:127.0.0.1:0", "--log-format", "json"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let line = wait_for(&mut stderr, "ready");
+    let event: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(event["message"], "healthguard milter ready", "{line}");
+    assert_eq!(event["level"], "INFO");
+    assert!(
+        event["listen"].as_str().unwrap().starts_with("inet:127.0.0.1:"),
+        "{line}"
+    );
+    signal(&child, "-TERM");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}

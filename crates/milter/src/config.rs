@@ -57,6 +57,18 @@ impl OnFailure {
     }
 }
 
+/// Whether SPF, DKIM, DMARC and ARC are verified here against DNS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DnsMode {
+    /// No (the default): `trust_authres` or nothing.
+    #[default]
+    Off,
+    /// Against live DNS (the system resolver), SPF with the connection's client address,
+    /// HELO and MAIL FROM.
+    Online,
+}
+
 /// The action for each verdict.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -133,6 +145,10 @@ pub struct Config {
     /// written by OpenDKIM/OpenDMARC or rspamd before this milter). Without it no sender is
     /// authenticated and no message can be `official`.
     pub trust_authres: Option<String>,
+    /// Verify SPF/DKIM/DMARC/ARC here (`online`) instead of trusting headers (default `off`).
+    pub dns: DnsMode,
+    /// Verify against the records of this DNS fixture file instead (tests, offline).
+    pub dns_fixture: Option<std::path::PathBuf>,
     /// Domains whose ARC seal may vouch for results broken by forwarding.
     pub trusted_arc_sealers: Vec<String>,
     /// Longest time spent checking one message, in milliseconds (default 5000).
@@ -157,6 +173,9 @@ pub struct Config {
     pub reject_text: String,
     /// Overrides per recipient domain (`"clinic.example.pl" = { phishing = "reject" }`).
     pub domains: BTreeMap<String, DomainPolicy>,
+    /// `HOST:PORT` of the Prometheus endpoint (`GET /metrics`); none when absent. Read at
+    /// start only.
+    pub metrics_listen: Option<String>,
 }
 
 impl Default for Config {
@@ -164,6 +183,8 @@ impl Default for Config {
         Config {
             listen: "inet:127.0.0.1:8891".into(),
             trust_authres: None,
+            dns: DnsMode::Off,
+            dns_fixture: None,
             trusted_arc_sealers: Vec::new(),
             timeout_ms: 5000,
             max_message_bytes: 25 * 1024 * 1024,
@@ -174,6 +195,7 @@ impl Default for Config {
             tags: BTreeMap::new(),
             reject_text: "Message refused by HealthGuard: {verdict}, it impersonates {institution}".into(),
             domains: BTreeMap::new(),
+            metrics_listen: None,
         }
     }
 }
@@ -224,6 +246,19 @@ impl Config {
 
     fn validate(&self) -> Result<(), ConfigError> {
         crate::Listen::parse(&self.listen).map_err(ConfigError::Invalid)?;
+        if let Some(addr) = &self.metrics_listen {
+            if addr.parse::<std::net::SocketAddr>().is_err() {
+                return Err(ConfigError::Invalid(format!(
+                    "metrics_listen {addr:?}: expected HOST:PORT (an IP address)"
+                )));
+            }
+        }
+        let verifying = self.dns == DnsMode::Online || self.dns_fixture.is_some();
+        if verifying && self.trust_authres.is_some() {
+            return Err(ConfigError::Invalid(
+                "trust_authres and dns/dns_fixture: choose one way of authenticating senders".into(),
+            ));
+        }
         if self.timeout_ms == 0 {
             return Err(ConfigError::Invalid("timeout_ms must be at least 1".into()));
         }
@@ -415,6 +450,9 @@ mod tests {
             ("[tags.phishing]\nen = \"a\\nb\"", "one line"),
             ("colour = 1", "unknown field"),
             ("on_failure = \"reject\"", "unknown variant"),
+            ("metrics_listen = \"localhost\"", "metrics_listen"),
+            ("trust_authres = \"a\"\ndns = \"online\"", "choose one"),
+            ("dns = \"maybe\"", "unknown variant"),
         ] {
             let err = Config::parse(text).unwrap_err().to_string();
             assert!(err.contains(says), "{text:?}: {err}");

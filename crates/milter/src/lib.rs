@@ -8,7 +8,8 @@
 //! - [`policy`] (pure): outcome + headers + recipients + configuration → [`policy::Decision`].
 //! - [`session`]: one connection over the milter protocol (the `miltr-server` crate); the
 //!   check runs on a blocking worker within `timeout_ms`.
-//! - [`MilterServer`]: the listener (`inet:` or `unix:`), one task per connection.
+//! - [`MilterServer`]: the listener (`inet:` or `unix:`), one task per connection;
+//!   [`metrics`]: Prometheus counters on `metrics_listen`.
 //!
 //! **Fail-open**: a message that cannot be checked (timeout, internal error, larger than
 //! `max_message_bytes`) is delivered unchecked, or tempfailed when `on_failure = "tempfail"`;
@@ -16,11 +17,12 @@
 #![deny(missing_docs)]
 
 pub mod config;
+pub mod metrics;
 pub mod policy;
 pub mod session;
 pub mod stats;
 
-pub use config::{Action, Config, ConfigError, OnFailure};
+pub use config::{Action, Config, ConfigError, DnsMode, OnFailure};
 pub use session::{Shared, State};
 
 use healthguard_core::Checker;
@@ -193,6 +195,11 @@ pub fn run_until_signal(
         let mut hup = signal(SignalKind::hangup())?;
         let server = MilterServer::bind(listen, shared).await?;
         let shared = server.shared();
+        if let Some(addr) = shared.current().config.metrics_listen.clone() {
+            let listener = tokio::net::TcpListener::bind(&addr).await?;
+            tracing::info!(metrics = %addr, "Prometheus metrics on /metrics");
+            tokio::spawn(metrics::serve(listener, Arc::clone(&shared)));
+        }
         let reloader = tokio::spawn({
             let shared = Arc::clone(&shared);
             let reload = Arc::new(reload);
@@ -238,9 +245,9 @@ pub fn run_until_signal(
 }
 
 /// Builds the shared state for `config` with as many check workers as cores.
-pub fn shared(checker: Arc<Checker>, config: Config) -> Shared {
+pub fn shared(checker: Arc<Checker>, config: Config) -> Result<Shared, String> {
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
-    Shared::new(checker, config, workers)
+    Ok(Shared::new(State::new(checker, config)?, workers))
 }
 
 #[cfg(test)]

@@ -2,20 +2,37 @@
 //! chunks), checks it on a blocking worker within the time bound, and answers with the
 //! [`policy`](crate::policy) decision as milter modifications.
 
-use crate::config::Config;
+use crate::config::{Config, DnsMode};
 use crate::policy::{self, Decision, Disposition, HeaderEdit, Outcome};
 use crate::stats::{Failure, Stats};
 use async_trait::async_trait;
 use healthguard_core::Checker;
-use healthguard_mail::{Authenticator, Limits};
+use healthguard_mail::{AuthOutcome, Authenticator, Envelope, Limits, ParsedMail};
 use miltr_common::actions::{Action, Continue, Replycode};
 use miltr_common::commands::{Body, Connect, Header, Helo, Macro, Mail, Recipient};
 use miltr_common::modifications::headers::{AddHeader, ChangeHeader};
 use miltr_common::modifications::quarantine::Quarantine;
 use miltr_common::modifications::ModificationResponse;
 use std::sync::{Arc, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
+
+/// How senders are authenticated.
+enum Auth {
+    /// From the message alone: trusted `Authentication-Results`, or nothing.
+    Headers(Box<dyn Authenticator + Send + Sync>),
+    /// SPF, DKIM, DMARC and ARC verified here, SPF with the envelope the MTA gave.
+    Dns(Box<healthguard_mail::dns::DnsAuthenticator>),
+}
+
+impl Auth {
+    fn authenticate(&self, raw: &[u8], mail: &ParsedMail, envelope: &Envelope) -> AuthOutcome {
+        match self {
+            Auth::Headers(a) => a.authenticate(raw, mail),
+            Auth::Dns(d) => d.verify(raw, mail, envelope),
+        }
+    }
+}
 
 /// What a reload replaces: the checker and everything taken from the configuration.
 pub struct State {
@@ -23,32 +40,48 @@ pub struct State {
     pub checker: Arc<Checker>,
     /// The configuration.
     pub config: Config,
-    /// How senders are authenticated (trusted `Authentication-Results`, or nothing).
-    authenticator: Box<dyn Authenticator + Send + Sync>,
+    auth: Auth,
     /// Bounds of the parser.
     limits: Limits,
 }
 
 impl State {
-    /// The state for `checker` and `config`.
-    pub fn new(checker: Arc<Checker>, config: Config) -> State {
-        let authenticator: Box<dyn Authenticator + Send + Sync> = match &config.trust_authres {
-            Some(id) => Box::new(healthguard_mail::TrustedHeaders {
-                authserv_id: id.clone(),
-                trusted_arc_sealers: config.trusted_arc_sealers.clone(),
-            }),
-            None => Box::new(healthguard_mail::NoAuth),
+    /// The state for `checker` and `config`; fails when DNS verification cannot be set up
+    /// (an unreadable DNS fixture, no resolver configuration).
+    pub fn new(checker: Arc<Checker>, config: Config) -> Result<State, String> {
+        let sealers = config.trusted_arc_sealers.clone();
+        let auth = if let Some(path) = &config.dns_fixture {
+            let fixture = healthguard_mail::dns::Fixture::load(path).map_err(|e| format!("dns_fixture: {e}"))?;
+            // Answers from the file only: no query waits on the network.
+            let dns = healthguard_mail::dns::DnsAuthenticator::with_fixture(fixture, sealers)
+                .map_err(|e| format!("dns_fixture: {e}"))?;
+            Auth::Dns(Box::new(dns))
+        } else if config.dns == DnsMode::Online {
+            // A verification must end within the check's bound: 80% of it for all queries.
+            let total = config.timeout().mul_f64(0.8);
+            let per_query = total.min(Duration::from_secs(3));
+            let dns = healthguard_mail::dns::DnsAuthenticator::online(per_query, total, sealers)
+                .map_err(|e| format!("dns = \"online\": {e}"))?;
+            Auth::Dns(Box::new(dns))
+        } else {
+            Auth::Headers(match &config.trust_authres {
+                Some(id) => Box::new(healthguard_mail::TrustedHeaders {
+                    authserv_id: id.clone(),
+                    trusted_arc_sealers: sealers,
+                }),
+                None => Box::new(healthguard_mail::NoAuth),
+            })
         };
         let limits = Limits {
             max_message_bytes: config.max_message_bytes,
             ..Limits::default()
         };
-        State {
+        Ok(State {
             checker,
             config,
-            authenticator,
+            auth,
             limits,
-        }
+        })
     }
 }
 
@@ -64,10 +97,10 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// Everything shared, from the configuration; checks run at most `workers` at a time.
-    pub fn new(checker: Arc<Checker>, config: Config, workers: usize) -> Shared {
+    /// Everything shared, from the first state; checks run at most `workers` at a time.
+    pub fn new(state: State, workers: usize) -> Shared {
         Shared {
-            state: RwLock::new(Arc::new(State::new(checker, config))),
+            state: RwLock::new(Arc::new(state)),
             stats: Stats::default(),
             permits: Arc::new(Semaphore::new(workers.max(1))),
         }
@@ -114,6 +147,8 @@ impl Message {
 /// The state of one milter connection.
 pub struct Session {
     shared: Arc<Shared>,
+    /// The client's address and HELO name (the MAIL FROM is set per transaction).
+    envelope: Envelope,
     message: Message,
 }
 
@@ -122,6 +157,7 @@ impl Session {
     pub fn new(shared: Arc<Shared>) -> Session {
         Session {
             shared,
+            envelope: Envelope::default(),
             message: Message::default(),
         }
     }
@@ -145,14 +181,15 @@ impl Session {
         let result = if message.oversized {
             Err(Failure::Oversized)
         } else {
-            check(shared, &state, message.raw).await
+            check(shared, &state, message.raw, self.envelope.clone()).await
         };
-        let ms = started.elapsed().as_secs_f64() * 1000.0;
+        let took = started.elapsed();
+        let ms = took.as_secs_f64() * 1000.0;
         match result {
             Ok(outcome) => {
                 let decision = policy::decide(&state.config, &outcome, &message.headers, &message.recipients);
                 let action = decision.action.unwrap_or(crate::config::Action::Accept);
-                shared.stats.checked(outcome.verdict, action);
+                shared.stats.checked(outcome.verdict, action, took);
                 tracing::info!(
                     queue_id = %queue_id,
                     verdict = %outcome.verdict.name(),
@@ -183,7 +220,7 @@ impl Session {
 /// Checks `raw` on a blocking worker, within the configured time (waiting for a permit
 /// included). A check that outlives the bound keeps its permit until it ends, so timeouts
 /// never pile up more work than there are workers.
-async fn check(shared: &Shared, state: &Arc<State>, raw: Vec<u8>) -> Result<Outcome, Failure> {
+async fn check(shared: &Shared, state: &Arc<State>, raw: Vec<u8>, envelope: Envelope) -> Result<Outcome, Failure> {
     let run = async {
         let permit = shared
             .permits
@@ -194,8 +231,9 @@ async fn check(shared: &Shared, state: &Arc<State>, raw: Vec<u8>) -> Result<Outc
         let worker = Arc::clone(state);
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            let analysis =
-                healthguard_mail::check(&worker.checker, &raw, &worker.limits, worker.authenticator.as_ref());
+            let mail = healthguard_mail::parse(&raw, &worker.limits);
+            let auth = worker.auth.authenticate(&raw, &mail, &envelope);
+            let analysis = healthguard_mail::analyze(&worker.checker, &mail, &auth);
             Outcome::from(&analysis)
         })
         .await
@@ -258,7 +296,11 @@ impl miltr_server::Milter for Session {
         Ok(())
     }
 
-    async fn connect(&mut self, _connect: Connect) -> Result<Action, Error> {
+    async fn connect(&mut self, connect: Connect) -> Result<Action, Error> {
+        // An address only for IPv4/IPv6 clients (a unix socket or "unknown" is none);
+        // Postfix writes IPv6 as "IPv6:2001:db8::1".
+        let address = connect.address();
+        self.envelope.client_ip = address.trim_start_matches("IPv6:").parse().ok();
         self.shared
             .stats
             .connections
@@ -266,11 +308,15 @@ impl miltr_server::Milter for Session {
         cont()
     }
 
-    async fn helo(&mut self, _helo: Helo) -> Result<Action, Error> {
+    async fn helo(&mut self, helo: Helo) -> Result<Action, Error> {
+        let name = helo.helo().trim().to_string();
+        self.envelope.helo = (!name.is_empty()).then_some(name);
         cont()
     }
 
-    async fn mail(&mut self, _mail: Mail) -> Result<Action, Error> {
+    async fn mail(&mut self, mail: Mail) -> Result<Action, Error> {
+        let sender = mail.sender();
+        self.envelope.mail_from = Some(sender.trim().trim_start_matches('<').trim_end_matches('>').to_string());
         // A new transaction: nothing of the previous one is kept but the queue id, whose
         // macro the MTA sends just before MAIL.
         let queue_id = self.message.queue_id.take();

@@ -26,6 +26,9 @@ impl Failure {
     }
 }
 
+/// Upper bounds (seconds) of the check-time histogram buckets.
+pub const CHECK_BUCKETS: [f64; 10] = [0.0005, 0.001, 0.002, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0];
+
 /// Monotonic counters (relaxed atomics: they are statistics, not synchronisation).
 #[derive(Debug, Default)]
 pub struct Stats {
@@ -36,6 +39,8 @@ pub struct Stats {
     verdicts: [AtomicU64; 4],
     actions: [AtomicU64; 4],
     failures: [AtomicU64; 3],
+    check_buckets: [AtomicU64; CHECK_BUCKETS.len()],
+    check_micros: AtomicU64,
 }
 
 /// A copy of the counters at one moment.
@@ -51,6 +56,10 @@ pub struct Snapshot {
     pub actions: [u64; 4],
     /// Per failure: timeout, internal error, oversized.
     pub failures: [u64; 3],
+    /// Checked messages whose check took at most each [`CHECK_BUCKETS`] bound (cumulative).
+    pub check_buckets: [u64; CHECK_BUCKETS.len()],
+    /// Total check time of checked messages, in microseconds.
+    pub check_micros: u64,
 }
 
 fn verdict_index(v: Verdict) -> usize {
@@ -80,10 +89,18 @@ fn failure_index(f: Failure) -> usize {
 }
 
 impl Stats {
-    /// Counts a checked message.
-    pub fn checked(&self, verdict: Verdict, action: Action) {
+    /// Counts a checked message and the time from its end of message to the decision.
+    pub fn checked(&self, verdict: Verdict, action: Action, took: std::time::Duration) {
         self.verdicts[verdict_index(verdict)].fetch_add(1, Ordering::Relaxed);
         self.actions[action_index(action)].fetch_add(1, Ordering::Relaxed);
+        let secs = took.as_secs_f64();
+        for (bound, bucket) in CHECK_BUCKETS.iter().zip(&self.check_buckets) {
+            if secs <= *bound {
+                bucket.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        let micros = u64::try_from(took.as_micros()).unwrap_or(u64::MAX);
+        self.check_micros.fetch_add(micros, Ordering::Relaxed);
     }
 
     /// Counts a message that could not be checked; returns the new count of that failure.
@@ -100,6 +117,8 @@ impl Stats {
             verdicts: self.verdicts.each_ref().map(load),
             actions: self.actions.each_ref().map(load),
             failures: self.failures.each_ref().map(load),
+            check_buckets: self.check_buckets.each_ref().map(load),
+            check_micros: load(&self.check_micros),
         }
     }
 }
@@ -111,8 +130,8 @@ mod tests {
     #[test]
     fn counts_land_in_their_own_slots() {
         let s = Stats::default();
-        s.checked(Verdict::Phishing, Action::Reject);
-        s.checked(Verdict::Official, Action::Accept);
+        s.checked(Verdict::Phishing, Action::Reject, std::time::Duration::from_micros(300));
+        s.checked(Verdict::Official, Action::Accept, std::time::Duration::from_millis(3));
         assert_eq!(s.failed(Failure::Oversized), 1);
         assert_eq!(s.failed(Failure::Oversized), 2);
         s.failed(Failure::Timeout);
@@ -120,5 +139,7 @@ mod tests {
         assert_eq!(snap.verdicts, [1, 0, 0, 1]);
         assert_eq!(snap.actions, [1, 0, 0, 1]);
         assert_eq!(snap.failures, [1, 0, 2]);
+        assert_eq!(snap.check_buckets, [1, 1, 1, 2, 2, 2, 2, 2, 2, 2]);
+        assert_eq!(snap.check_micros, 3300);
     }
 }

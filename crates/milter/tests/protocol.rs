@@ -32,7 +32,8 @@ fn start(config_text: &str, workers: usize) -> Running {
         .enable_all()
         .build()
         .unwrap();
-    let shared = healthguard_milter::Shared::new(checker(), config, workers);
+    let state = healthguard_milter::State::new(checker(), config).unwrap();
+    let shared = healthguard_milter::Shared::new(state, workers);
     let server = runtime
         .block_on(MilterServer::bind(&Listen::Inet("127.0.0.1:0".into()), shared))
         .unwrap();
@@ -64,16 +65,30 @@ impl Reply {
     }
 }
 
+/// A byte stream to the milter: TCP or a unix socket.
+trait Stream: Read + Write {}
+impl<T: Read + Write> Stream for T {}
+
 struct Client {
-    stream: TcpStream,
+    stream: Box<dyn Stream>,
 }
 
 impl Client {
     fn connect(addr: &str) -> Client {
+        Client::connect_from(addr, "198.51.100.7")
+    }
+
+    /// Connects, negotiates, and announces an SMTP client at `client_ip`.
+    fn connect_from(addr: &str, client_ip: &str) -> Client {
         let stream = TcpStream::connect(addr).unwrap();
         stream
             .set_read_timeout(Some(std::time::Duration::from_secs(30)))
             .unwrap();
+        Client::over(Box::new(stream), client_ip)
+    }
+
+    /// Negotiates and announces an SMTP client at `client_ip` over `stream`.
+    fn over(stream: Box<dyn Stream>, client_ip: &str) -> Client {
         let mut c = Client { stream };
         // Version 6, every action, the full protocol (a reply to every command).
         let mut optneg = Vec::new();
@@ -85,7 +100,7 @@ impl Client {
         let mut connect = b"client.example\0".to_vec();
         connect.push(b'4');
         connect.extend_from_slice(&25u16.to_be_bytes());
-        connect.extend_from_slice(b"198.51.100.7\0");
+        connect.extend_from_slice(format!("{client_ip}\0").as_bytes());
         c.expect_continue(b'C', &connect);
         c.expect_continue(b'H', b"client.example\0");
         c
@@ -124,7 +139,12 @@ impl Client {
 
     /// Envelope and headers; returns the body still to send.
     fn begin(&mut self, rcpts: &[&str], raw: &[u8]) -> Vec<u8> {
-        self.expect_continue(b'M', b"<bounce@tehrad.io>\0");
+        self.begin_from("bounce@tehrad.io", rcpts, raw)
+    }
+
+    /// [`Client::begin`] with this MAIL FROM.
+    fn begin_from(&mut self, mail_from: &str, rcpts: &[&str], raw: &[u8]) -> Vec<u8> {
+        self.expect_continue(b'M', format!("<{mail_from}>\0").as_bytes());
         for r in rcpts {
             self.expect_continue(b'R', format!("<{r}>\0").as_bytes());
         }
@@ -359,7 +379,8 @@ fn a_reload_applies_to_the_next_transaction_on_the_same_connection() {
     // A transaction under way when the state is replaced finishes under the old one.
     let body = c.begin(&["a@b.example"], &phishing);
     let strict = Config::parse("[actions]\nphishing = \"reject\"\n").unwrap();
-    m.shared.replace(healthguard_milter::State::new(checker(), strict));
+    m.shared
+        .replace(healthguard_milter::State::new(checker(), strict).unwrap());
     let replies = c.finish(&body, 1000);
     assert_eq!(replies.last().unwrap().cmd, b'c', "old policy (tag): {replies:?}");
     assert_eq!(header(&added(&replies), "X-HealthGuard-Verdict"), Some("phishing"));
@@ -368,4 +389,111 @@ fn a_reload_applies_to_the_next_transaction_on_the_same_connection() {
     let replies = c.message(&["a@b.example"], &phishing, 1000);
     assert_eq!(replies.last().unwrap().cmd, b'y', "new policy (reject): {replies:?}");
     assert_eq!(m.shared.stats.snapshot().messages, 2, "counters survive the reload");
+}
+
+#[test]
+fn metrics_count_what_the_milter_did() {
+    let m = start("[domains.\"reject.example\"]\nphishing = \"reject\"\n", 2);
+    let listener = m
+        ._runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let metrics_addr = listener.local_addr().unwrap();
+    m._runtime
+        .spawn(healthguard_milter::metrics::serve(listener, m.shared.clone()));
+    let mut c = Client::connect(&m.addr);
+    c.message(&["a@b.example"], &fixture("nfz_impersonation.eml"), 1000);
+    c.send(b'A', b"");
+    c.message(&["x@reject.example"], &fixture("nfz_impersonation.eml"), 1000);
+    let get = |path: &str| {
+        let mut s = TcpStream::connect(metrics_addr).unwrap();
+        s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes())
+            .unwrap();
+        let mut text = String::new();
+        s.read_to_string(&mut text).unwrap();
+        text
+    };
+    let text = get("/metrics");
+    assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
+    for line in [
+        "healthguard_milter_connections_total 1",
+        "healthguard_milter_messages_total 2",
+        "healthguard_milter_verdicts_total{verdict=\"phishing\"} 2",
+        "healthguard_milter_actions_total{action=\"tag\"} 1",
+        "healthguard_milter_actions_total{action=\"reject\"} 1",
+        "healthguard_milter_check_seconds_count 2",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} missing:\n{text}");
+    }
+    assert!(get("/other").starts_with("HTTP/1.1 404"));
+}
+
+#[test]
+fn dns_verification_uses_the_envelope_the_mta_gives() {
+    let zone = format!("{}/../mail/tests/fixtures/dns.zone", env!("CARGO_MANIFEST_DIR"));
+    let m = start(&format!("dns_fixture = {zone:?}\n"), 2);
+    // Unsigned mail from nfz.gov.pl; its Received header names 192.0.2.25, inside the
+    // domain's SPF range. Only the client address the MTA announces may count.
+    let raw = fixture("official_nfz.eml");
+    let verdict = |client: &str| {
+        let mut c = Client::connect_from(&m.addr, client);
+        let body = c.begin_from("bounce@nfz.gov.pl", &["rejestracja@przychodnia-sloneczna.pl"], &raw);
+        let replies = c.finish(&body, 1000);
+        header(&added(&replies), "X-HealthGuard-Verdict").map(str::to_string)
+    };
+    assert_eq!(
+        verdict("192.0.2.30").as_deref(),
+        Some("official"),
+        "SPF pass for the client"
+    );
+    assert_ne!(
+        verdict("198.51.100.7").as_deref(),
+        Some("official"),
+        "SPF fail for the client"
+    );
+    // DKIM needs no envelope: the signed fixture is official from any client.
+    let mut c = Client::connect(&m.addr);
+    let replies = c.message(
+        &["rejestracja@przychodnia-sloneczna.pl"],
+        &fixture("official_nfz_signed.eml"),
+        500,
+    );
+    assert_eq!(header(&added(&replies), "X-HealthGuard-Verdict"), Some("official"));
+}
+
+#[test]
+fn a_unix_socket_serves_as_tcp_does_and_is_removed_at_shutdown() {
+    let dir = std::env::temp_dir().join(format!("hg-milter-unix-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("milter.sock");
+    std::fs::write(&path, b"stale").unwrap();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let state = healthguard_milter::State::new(checker(), Config::default()).unwrap();
+    let shared = healthguard_milter::Shared::new(state, 2);
+    let server = runtime
+        .block_on(MilterServer::bind(&Listen::Unix(path.clone()), shared))
+        .unwrap();
+    assert_eq!(server.local_addr(), format!("unix:{}", path.display()));
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = runtime.spawn(server.run(async move {
+        let _ = stopped.await;
+    }));
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o666, "the MTA's user must be able to connect");
+    let stream = std::os::unix::net::UnixStream::connect(&path).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    let mut c = Client::over(Box::new(stream), "198.51.100.7");
+    let replies = c.message(&["a@b.example"], &fixture("nfz_impersonation.eml"), 1000);
+    assert_eq!(header(&added(&replies), "X-HealthGuard-Verdict"), Some("phishing"));
+    stop.send(()).unwrap();
+    runtime.block_on(task).unwrap().unwrap();
+    assert!(!path.exists(), "socket file removed at shutdown");
+    let _ = std::fs::remove_dir_all(&dir);
 }
