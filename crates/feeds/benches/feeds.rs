@@ -68,14 +68,18 @@ fn lookup(c: &mut Criterion) {
     );
     let listed = format!("www.{}", hosts[1234]);
     let mut g = c.benchmark_group("lookup_200k");
-    g.bench_function("listed_subdomain", |b| b.iter(|| ix.lookup(black_box(&listed)).is_some()));
+    g.bench_function("listed_subdomain", |b| {
+        b.iter(|| ix.lookup(black_box(&listed)).is_some())
+    });
     g.bench_function("unlisted_3_labels", |b| {
         b.iter(|| ix.lookup(black_box("online.mbank.pl")).is_some())
     });
     g.bench_function("unlisted_5_labels", |b| {
         b.iter(|| ix.lookup(black_box("a.b.login.microsoftonline.com")).is_some())
     });
-    g.bench_function("unicode_uppercase", |b| b.iter(|| ix.lookup(black_box("Zażółć.Example.PL")).is_some()));
+    g.bench_function("unicode_uppercase", |b| {
+        b.iter(|| ix.lookup(black_box("Zażółć.Example.PL")).is_some())
+    });
     g.finish();
 }
 
