@@ -304,6 +304,13 @@ pub struct ServeArgs {
     /// A forwarder or mailing list whose ARC seal is trusted (repeatable).
     #[arg(long = "trusted-arc-sealer", value_name = "DOMAIN")]
     pub trusted_arc_sealers: Vec<String>,
+    /// With --feeds: download the feeds again every this many hours and swap them in
+    /// without a restart (a feed that fails keeps its last good copy).
+    #[arg(long, value_name = "HOURS", requires = "feeds", value_parser = clap::value_parser!(u32).range(1..))]
+    pub feeds_refresh: Option<u32>,
+    /// Feeds configuration for --feeds-refresh (default: the built-in one).
+    #[arg(long, value_name = "FILE", requires = "feeds_refresh")]
+    pub feeds_config: Option<PathBuf>,
     /// Registry selection.
     #[command(flatten)]
     pub registry: RegistryArgs,

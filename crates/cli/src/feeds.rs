@@ -3,27 +3,69 @@
 use crate::args::{FeedsCommand, Format};
 use crate::registry_cmd;
 use anyhow::{bail, Context, Result};
-use healthguard_feeds::{store, time, update, Config, FeedIndex, Official};
+use healthguard_feeds::{store, time, update, Config, FeedIndex, Official, SharedIndex};
 use healthguard_registry::Registry;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// Runs a feeds subcommand.
 pub fn run(cmd: FeedsCommand) -> Result<u8> {
     match cmd {
         FeedsCommand::Update { config, data, registry } => {
-            let config = match &config {
-                Some(path) => {
-                    let text =
-                        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-                    Config::parse(&text).with_context(|| format!("feeds configuration {}", path.display()))?
-                }
-                None => Config::builtin(),
-            };
+            let config = read_config(config.as_deref())?;
             let official = Official::from_registry(&registry_cmd::select(&registry)?);
             update_all(&config, &data.join("feeds"), &official)
         }
         FeedsCommand::Status { data, format } => status(&feeds_dir(&data), format),
     }
+}
+
+/// The feeds configuration at `path`, or the built-in one.
+pub fn read_config(path: Option<&Path>) -> Result<Config> {
+    let Some(path) = path else {
+        return Ok(Config::builtin());
+    };
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Config::parse(&text).with_context(|| format!("feeds configuration {}", path.display()))
+}
+
+/// Starts a thread that, every `hours`, downloads the feeds of `config` into `dir` (as
+/// `--feeds DIR` reads it) and swaps the reloaded index into `shared`. Failures are logged
+/// and the feeds in use stay.
+pub fn refresh_every(hours: u32, config: Config, dir: PathBuf, registry: Registry, shared: Arc<SharedIndex>) {
+    let official = Official::from_registry(&registry);
+    std::thread::spawn(move || loop {
+        std::thread::sleep(std::time::Duration::from_secs(u64::from(hours) * 3600));
+        for line in refresh(&config, &feeds_dir(&dir), &official, &shared, &update::fetch_https) {
+            eprintln!("healthguard: {line}");
+        }
+    });
+}
+
+/// One refresh: update every feed of `config` in `folder`, reload, swap into `shared`.
+/// Returns what to log.
+fn refresh(
+    config: &Config,
+    folder: &Path,
+    official: &Official,
+    shared: &SharedIndex,
+    fetch: &dyn Fn(&healthguard_feeds::FeedSpec) -> Result<Vec<u8>, String>,
+) -> Vec<String> {
+    let mut log = Vec::new();
+    for o in update::update(config, folder, official, time::now(), fetch) {
+        if let Err(e) = o.result {
+            log.push(format!("feed {} kept its last good copy: {e}", o.name));
+        }
+    }
+    match healthguard_feeds::load_dir(folder, official.clone()) {
+        Ok(loaded) => {
+            log.extend(loaded.problems.iter().map(|p| format!("feed skipped: {p}")));
+            log.push(format!("feeds reloaded, {} hosts", loaded.index.len()));
+            shared.replace(loaded.index);
+        }
+        Err(e) => log.push(format!("feeds not reloaded: {e}")),
+    }
+    log
 }
 
 /// The folder of stored feeds: `DIR/feeds` when it exists, else `DIR` itself.
@@ -163,4 +205,45 @@ pub fn load(dir: &Path, registry: &Registry) -> Result<FeedIndex> {
         eprintln!("healthguard: feed skipped: {p}");
     }
     Ok(loaded.index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use healthguard_core::Listings;
+
+    #[test]
+    fn a_refresh_swaps_new_feeds_in_and_keeps_good_copies_of_failed_ones() {
+        let folder = std::env::temp_dir().join(format!("healthguard-cli-refresh-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&folder);
+        let config = Config::parse(
+            "[[feed]]\nname = \"a\"\ntitle = \"List A\"\nurl = \"https://a.example/l.txt\"\nformat = \"domains\"\n\n\
+             [[feed]]\nname = \"b\"\ntitle = \"List B\"\nurl = \"https://b.example/l.txt\"\nformat = \"domains\"\n",
+        )
+        .unwrap();
+        let official = Official::new(["nfz.gov.pl"]);
+        let shared = SharedIndex::default();
+        let first = |spec: &healthguard_feeds::FeedSpec| -> Result<Vec<u8>, String> {
+            Ok(format!("old-{}.example\nnfz.gov.pl\n", spec.name).into_bytes())
+        };
+        let log = refresh(&config, &folder, &official, &shared, &first);
+        assert_eq!(log, ["feeds reloaded, 2 hosts"]);
+        assert_eq!(shared.listed("x.old-a.example").unwrap().feed, "List A");
+        assert_eq!(shared.listed("nfz.gov.pl"), None);
+        let second = |spec: &healthguard_feeds::FeedSpec| -> Result<Vec<u8>, String> {
+            match spec.name.as_str() {
+                "a" => Ok(b"new-a.example\n".to_vec()),
+                _ => Err("connection refused".to_string()),
+            }
+        };
+        let log = refresh(&config, &folder, &official, &shared, &second);
+        assert!(
+            log[0].contains("feed b kept its last good copy: connection refused"),
+            "{log:?}"
+        );
+        assert!(shared.listed("new-a.example").is_some());
+        assert_eq!(shared.listed("old-a.example"), None);
+        assert_eq!(shared.listed("old-b.example").unwrap().feed, "List B");
+        let _ = std::fs::remove_dir_all(&folder);
+    }
 }

@@ -206,3 +206,62 @@ fn update_status_and_check_with_feeds() {
     assert_eq!(o.status.code(), Some(3));
     let _ = std::fs::remove_dir_all(&data);
 }
+
+/// One HTTP/1.1 POST to the server; the body of the answer (chunked or not) as JSON.
+fn post_json(port: u16, path: &str, body: &str) -> Option<Value> {
+    use std::io::Read;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).ok()?;
+    stream.write_all(body.as_bytes()).ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).ok()?;
+    let (_, body) = answer.split_once("\r\n\r\n")?;
+    let (start, end) = (body.find('{')?, body.rfind('}')?);
+    serde_json::from_str(&body[start..=end]).ok()
+}
+
+#[test]
+fn serve_uses_the_stored_feeds() {
+    let port = server();
+    let data = temp_dir("serve");
+    let config = write_config(&data, port, "openphish-sample.txt");
+    let o = run(&[
+        "feeds",
+        "update",
+        "--config",
+        config.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let listen = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_healthguard"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{listen}"), "--data"])
+        .arg(data.join("server"))
+        .arg("--feeds")
+        .arg(&data)
+        .args(["--feeds-refresh", "24", "--feeds-config"])
+        .arg(&config)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let body = r#"{"kind": "url", "url": "https://konto.e-recepta-pl.example/"}"#;
+    let v = loop {
+        if let Some(v) = post_json(listen, "/v1/check", body) {
+            break v;
+        }
+        assert!(std::time::Instant::now() < deadline, "server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(v["verdict"], "phishing", "{v}");
+    assert!(v.to_string().contains("LINK_LISTED"), "{v}");
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -8,13 +8,13 @@ use std::sync::Arc;
 struct Feed;
 
 impl Listings for Feed {
-    fn listed(&self, host: &str) -> Option<Listed<'_>> {
+    fn listed(&self, host: &str) -> Option<Listed> {
         ["zwrot-lekow.example", "nfz.gov.pl"]
             .into_iter()
             .find(|e| host == *e || host.ends_with(&format!(".{e}")))
             .map(|entry| Listed {
-                feed: "CERT Polska's warning list",
-                entry,
+                feed: "CERT Polska's warning list".to_string(),
+                entry: entry.to_string(),
             })
     }
 }

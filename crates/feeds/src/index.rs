@@ -4,6 +4,16 @@ use crate::host::with_parents;
 use crate::official::Official;
 use healthguard_core::{Listed, Listings};
 use rustc_hash::FxHashMap;
+use std::sync::{Arc, RwLock};
+
+/// A host found on a feed (borrowed from the index).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit<'a> {
+    /// The feed's title.
+    pub feed: &'a str,
+    /// The entry that matched: the host or one of its parents.
+    pub entry: &'a str,
+}
 
 /// Loaded feeds, merged: host → the first feed (in load order) that lists it.
 #[derive(Debug, Default)]
@@ -43,7 +53,7 @@ impl FeedIndex {
 
     /// The first feed listing `host` or one of its parents. Any case, Unicode or punycode
     /// form is accepted; lower-case ASCII needs no allocation.
-    pub fn lookup(&self, host: &str) -> Option<Listed<'_>> {
+    pub fn lookup(&self, host: &str) -> Option<Hit<'_>> {
         let plain = !host.is_empty()
             && host
                 .bytes()
@@ -56,10 +66,10 @@ impl FeedIndex {
         self.find(&normal)
     }
 
-    fn find(&self, host: &str) -> Option<Listed<'_>> {
+    fn find(&self, host: &str) -> Option<Hit<'_>> {
         with_parents(host).find_map(|h| {
             let (entry, &feed) = self.hosts.get_key_value(h)?;
-            Some(Listed {
+            Some(Hit {
                 feed: &self.titles[usize::from(feed)],
                 entry,
             })
@@ -78,8 +88,48 @@ impl FeedIndex {
 }
 
 impl Listings for FeedIndex {
-    fn listed(&self, host: &str) -> Option<Listed<'_>> {
-        self.lookup(host)
+    fn listed(&self, host: &str) -> Option<Listed> {
+        self.lookup(host).map(|h| Listed {
+            feed: h.feed.to_string(),
+            entry: h.entry.to_string(),
+        })
+    }
+}
+
+/// An index that can be replaced while checks run (`serve` and `milter` refreshing their
+/// feeds): lookups read the current index, [`SharedIndex::replace`] swaps in a new one.
+#[derive(Debug, Default)]
+pub struct SharedIndex(RwLock<Arc<FeedIndex>>);
+
+impl SharedIndex {
+    /// Starts with `index`.
+    pub fn new(index: FeedIndex) -> SharedIndex {
+        SharedIndex(RwLock::new(Arc::new(index)))
+    }
+
+    /// The current index.
+    pub fn current(&self) -> Arc<FeedIndex> {
+        match self.0.read() {
+            Ok(guard) => Arc::clone(&guard),
+            // A writer never panics while holding the lock (it only assigns an Arc); take
+            // the value regardless.
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Swaps in a new index; checks under way finish on the old one.
+    pub fn replace(&self, index: FeedIndex) {
+        let index = Arc::new(index);
+        match self.0.write() {
+            Ok(mut guard) => *guard = index,
+            Err(poisoned) => *poisoned.into_inner() = index,
+        }
+    }
+}
+
+impl Listings for SharedIndex {
+    fn listed(&self, host: &str) -> Option<Listed> {
+        self.current().listed(host)
     }
 }
 
@@ -125,5 +175,16 @@ mod tests {
             assert_eq!(ix.lookup(h), None, "{h}");
         }
         assert_eq!(ix.len(), 3);
+    }
+
+    #[test]
+    fn shared_index_is_replaced_in_place() {
+        let shared = SharedIndex::new(index());
+        assert_eq!(shared.listed("x.evil.example").unwrap().feed, "Feed A");
+        let mut next = FeedIndex::new(Official::default());
+        next.add("Feed C", ["other.example"]);
+        shared.replace(next);
+        assert_eq!(shared.listed("x.evil.example"), None);
+        assert_eq!(shared.listed("other.example").unwrap().feed, "Feed C");
     }
 }

@@ -26,6 +26,6 @@ pub mod update;
 pub use feed::{Checked, Config, FeedError, FeedSpec};
 pub use format::Format;
 pub use host::normalize;
-pub use index::FeedIndex;
+pub use index::{FeedIndex, Hit, SharedIndex};
 pub use official::{Official, Protected};
 pub use store::{load_dir, Loaded, Meta};

@@ -47,13 +47,13 @@ mod tests {
     struct TwoEntries;
 
     impl Listings for TwoEntries {
-        fn listed(&self, host: &str) -> Option<Listed<'_>> {
+        fn listed(&self, host: &str) -> Option<Listed> {
             ["evil.example", "nfz.gov.pl"]
                 .into_iter()
                 .find(|e| host == *e || host.ends_with(&format!(".{e}")))
                 .map(|entry| Listed {
-                    feed: "Test list",
-                    entry,
+                    feed: "Test list".to_string(),
+                    entry: entry.to_string(),
                 })
         }
     }

@@ -55,6 +55,10 @@ impl AppState {
             Some(model) => checker.with_model(model.clone()),
             None => checker,
         };
+        let checker = match &config.listings {
+            Some(listings) => checker.with_listings(listings.clone()),
+            None => checker,
+        };
         let registry = api::RegistryDocs::new(checker.registry());
         AppState(Arc::new(Inner {
             analyzer: Analyzer::new(checker, &config.mail_auth, config.limits.max_upload_bytes),
