@@ -11,6 +11,7 @@ mod metrics;
 mod registry_cmd;
 mod scan;
 mod serve;
+mod triage;
 
 use args::{Cli, Command};
 use clap::Parser;
@@ -59,6 +60,7 @@ fn main() -> ExitCode {
         Command::Registry(cmd) => registry_cmd::run(cmd),
         Command::Eval(cmd) => eval::run(cmd),
         Command::Learn(args) => learn::run(args),
+        Command::Triage(cmd) => triage::run(cmd),
     };
     match result {
         Ok(code) => ExitCode::from(code),
