@@ -7,3 +7,7 @@ cd "$(dirname "$0")/.."
 bash scripts/install-test-deps.sh
 cargo test --workspace --all-targets --locked
 cargo test --workspace --doc --locked
+
+# Triage exports validated with the real tools (stix2-validator, PyMISP, named-checkzone);
+# installs them when missing, fails when a validation fails.
+bash scripts/export-validate.sh
