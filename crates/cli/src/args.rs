@@ -49,6 +49,9 @@ pub enum Command {
     /// what is loaded (use them with --feeds).
     #[command(subcommand)]
     Feeds(FeedsCommand),
+    /// CSIRT triage on the server's data directory, offline: campaigns and exports.
+    #[command(subcommand)]
+    Triage(TriageCommand),
 }
 
 /// `healthguard feeds …`.
@@ -77,6 +80,77 @@ pub enum FeedsCommand {
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },
+}
+
+/// `healthguard triage …`.
+#[derive(Debug, Subcommand)]
+pub enum TriageCommand {
+    /// List the campaigns the stored reports group into, the largest first.
+    Campaigns {
+        /// The server's data directory (`serve --data`).
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// Print JSON (`{"items":[…]}`) instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Registry selection (its official channels never link reports).
+        #[command(flatten)]
+        registry: RegistryArgs,
+    },
+    /// Export campaigns: STIX 2.1, MISP event, ARF abuse reports or blocklists. Personal data
+    /// is redacted; official registry domains never enter a blocklist.
+    Export {
+        /// The server's data directory (`serve --data`).
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: TriageFormat,
+        /// Only this campaign (an id from `triage campaigns`); default: every campaign.
+        #[arg(long, value_name = "ID")]
+        campaign: Option<String>,
+        /// Write to this file instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// The address ARF reports come from.
+        #[arg(long, value_name = "ADDRESS", default_value = "healthguard@localhost")]
+        from: String,
+        /// Registry selection.
+        #[command(flatten)]
+        registry: RegistryArgs,
+    },
+    /// Measure the grouping on synthetic reports from campaign templates.
+    Eval {
+        /// How many reports.
+        #[arg(long, default_value_t = 3000)]
+        reports: usize,
+        /// Generator seed.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Share of reports that bring new infrastructure (domain, number), 0 to 1; default:
+        /// each template's own. 1 leaves only the text to group by.
+        #[arg(long, value_name = "SHARE")]
+        rotation: Option<f64>,
+    },
+}
+
+/// `healthguard triage export --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TriageFormat {
+    /// STIX 2.1 bundle (JSON).
+    Stix,
+    /// MISP event (JSON).
+    Misp,
+    /// ARF (RFC 5965) abuse report, one per campaign (an mbox when several).
+    Arf,
+    /// One domain per line.
+    Domains,
+    /// Hosts file.
+    Hosts,
+    /// DNS Response Policy Zone.
+    Rpz,
+    /// Adblock filters.
+    Adblock,
 }
 
 /// `healthguard learn`.

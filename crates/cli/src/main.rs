@@ -13,6 +13,7 @@ mod milter;
 mod registry_cmd;
 mod scan;
 mod serve;
+mod triage;
 
 use args::{Cli, Command};
 use clap::{CommandFactory, FromArgMatches};
@@ -94,6 +95,7 @@ fn main() -> ExitCode {
         Command::Eval(cmd) => eval::run(cmd),
         Command::Learn(args) => learn::run(args),
         Command::Feeds(cmd) => feeds::run(cmd),
+        Command::Triage(cmd) => triage::run(cmd),
     };
     match result {
         Ok(code) => ExitCode::from(code),
