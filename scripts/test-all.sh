@@ -13,3 +13,7 @@ bash scripts/miltertest.sh --install
 export HEALTHGUARD_REQUIRE_POSTFIX=1
 cargo test --workspace --all-targets --locked
 cargo test --workspace --doc --locked
+
+# Triage exports validated with the real tools (stix2-validator, PyMISP, named-checkzone);
+# installs them when missing, fails when a validation fails.
+bash scripts/export-validate.sh

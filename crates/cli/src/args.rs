@@ -45,6 +45,112 @@ pub enum Command {
     Eval(EvalCommand),
     /// Build or update this site's statistical model from its own mail (use it with --model).
     Learn(LearnArgs),
+    /// Download threat feeds (CERT Polska's warning list, OpenPhish, lists by URL) and show
+    /// what is loaded (use them with --feeds).
+    #[command(subcommand)]
+    Feeds(FeedsCommand),
+    /// CSIRT triage on the server's data directory, offline: campaigns and exports.
+    #[command(subcommand)]
+    Triage(TriageCommand),
+}
+
+/// `healthguard feeds …`.
+#[derive(Debug, Subcommand)]
+pub enum FeedsCommand {
+    /// Download, validate and store each configured feed in DIR/feeds (a feed that fails
+    /// keeps its last good copy; exit 3 when one did).
+    Update {
+        /// Feeds to fetch (TOML, see data/feeds.toml; default: the built-in configuration:
+        /// CERT Polska's warning list and OpenPhish's community feed).
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Data directory (the feeds go to its feeds/ folder).
+        #[arg(long, value_name = "DIR", default_value = "healthguard-data")]
+        data: PathBuf,
+        /// Registry whose domains are never listed.
+        #[command(flatten)]
+        registry: RegistryArgs,
+    },
+    /// Show the stored feeds: entries, source, when fetched and how old.
+    Status {
+        /// Data directory (or its feeds/ folder).
+        #[arg(long, value_name = "DIR", default_value = "healthguard-data")]
+        data: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+}
+
+/// `healthguard triage …`.
+#[derive(Debug, Subcommand)]
+pub enum TriageCommand {
+    /// List the campaigns the stored reports group into, the largest first.
+    Campaigns {
+        /// The server's data directory (`serve --data`).
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// Print JSON (`{"items":[…]}`) instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Registry selection (its official channels never link reports).
+        #[command(flatten)]
+        registry: RegistryArgs,
+    },
+    /// Export campaigns: STIX 2.1, MISP event, ARF abuse reports or blocklists. Personal data
+    /// is redacted; official registry domains never enter a blocklist.
+    Export {
+        /// The server's data directory (`serve --data`).
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum)]
+        format: TriageFormat,
+        /// Only this campaign (an id from `triage campaigns`); default: every campaign.
+        #[arg(long, value_name = "ID")]
+        campaign: Option<String>,
+        /// Write to this file instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// The address ARF reports come from.
+        #[arg(long, value_name = "ADDRESS", default_value = "healthguard@localhost")]
+        from: String,
+        /// Registry selection.
+        #[command(flatten)]
+        registry: RegistryArgs,
+    },
+    /// Measure the grouping on synthetic reports from campaign templates.
+    Eval {
+        /// How many reports.
+        #[arg(long, default_value_t = 3000)]
+        reports: usize,
+        /// Generator seed.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Share of reports that bring new infrastructure (domain, number), 0 to 1; default:
+        /// each template's own. 1 leaves only the text to group by.
+        #[arg(long, value_name = "SHARE")]
+        rotation: Option<f64>,
+    },
+}
+
+/// `healthguard triage export --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TriageFormat {
+    /// STIX 2.1 bundle (JSON).
+    Stix,
+    /// MISP event (JSON).
+    Misp,
+    /// ARF (RFC 5965) abuse report, one per campaign (an mbox when several).
+    Arf,
+    /// One domain per line.
+    Domains,
+    /// Hosts file.
+    Hosts,
+    /// DNS Response Policy Zone.
+    Rpz,
+    /// Adblock filters.
+    Adblock,
 }
 
 /// `healthguard learn`.
@@ -87,6 +193,10 @@ pub struct RegistryArgs {
     /// judgement as one finding.
     #[arg(long, value_name = "FILE", global = true)]
     pub model: Option<PathBuf>,
+    /// Threat feeds stored by `healthguard feeds update`: its data directory (or the
+    /// feeds/ folder in it). Links and senders on a feed get LINK_LISTED / SENDER_LISTED.
+    #[arg(long, value_name = "DIR", global = true)]
+    pub feeds: Option<PathBuf>,
 }
 
 /// `healthguard check`.
@@ -268,6 +378,13 @@ pub struct ServeArgs {
     /// A forwarder or mailing list whose ARC seal is trusted (repeatable).
     #[arg(long = "trusted-arc-sealer", value_name = "DOMAIN")]
     pub trusted_arc_sealers: Vec<String>,
+    /// With --feeds: download the feeds again every this many hours and swap them in
+    /// without a restart (a feed that fails keeps its last good copy).
+    #[arg(long, value_name = "HOURS", requires = "feeds", value_parser = clap::value_parser!(u32).range(1..))]
+    pub feeds_refresh: Option<u32>,
+    /// Feeds configuration for --feeds-refresh (default: the built-in one).
+    #[arg(long, value_name = "FILE", requires = "feeds_refresh")]
+    pub feeds_config: Option<PathBuf>,
     /// Registry selection.
     #[command(flatten)]
     pub registry: RegistryArgs,

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 /// Runs an eval subcommand.
 pub fn run(cmd: EvalCommand) -> Result<u8> {
     match cmd {
-        EvalCommand::Sms { file, show, registry } => eval_sms(&file, show, &registry_cmd::select(&registry)?),
+        EvalCommand::Sms { file, show, registry } => eval_sms(&file, show, &registry_cmd::checker(&registry)?),
         EvalCommand::Email(args) => crate::eval_email::run(args),
         EvalCommand::Domains { file, show, registry } => {
             let registry = registry_cmd::select(&registry)?;
@@ -70,8 +70,7 @@ pub fn run(cmd: EvalCommand) -> Result<u8> {
 const THREAT: &[&str] = &["smishing", "phishing"];
 const LEGITIMATE: &[&str] = &["ham"];
 
-fn eval_sms(file: &std::path::Path, show: usize, registry: &healthguard_registry::Registry) -> Result<u8> {
-    let checker = healthguard_core::Checker::new(registry.clone());
+fn eval_sms(file: &std::path::Path, show: usize, checker: &healthguard_core::Checker) -> Result<u8> {
     let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let mut seen = std::collections::HashSet::new();
     let mut confusion = Confusion::default();

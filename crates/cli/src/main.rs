@@ -5,6 +5,7 @@ mod args;
 mod check;
 mod eval;
 mod eval_email;
+mod feeds;
 mod learn;
 mod mailbox;
 mod metrics;
@@ -12,6 +13,7 @@ mod milter;
 mod registry_cmd;
 mod scan;
 mod serve;
+mod triage;
 
 use args::{Cli, Command};
 use clap::{CommandFactory, FromArgMatches};
@@ -92,6 +94,8 @@ fn main() -> ExitCode {
         Command::Registry(cmd) => registry_cmd::run(cmd),
         Command::Eval(cmd) => eval::run(cmd),
         Command::Learn(args) => learn::run(args),
+        Command::Feeds(cmd) => feeds::run(cmd),
+        Command::Triage(cmd) => triage::run(cmd),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -7,14 +7,22 @@ use std::path::Path;
 
 /// The registry chosen on the command line: built-in, or a directory that passed lint and
 /// (unless explicitly allowed unsigned) its signature check.
-/// The checker for `args`: the selected registry and, with `--model`, this site's
-/// statistical model.
+/// The checker for `args`: the selected registry, with `--model` this site's statistical
+/// model and with `--feeds` the stored threat feeds.
 pub fn checker(args: &RegistryArgs) -> Result<healthguard_core::Checker> {
-    let checker = healthguard_core::Checker::new(select(args)?);
-    Ok(match &args.model {
-        Some(path) => checker.with_model(crate::learn::read_model(path)?),
-        None => checker,
-    })
+    let registry = select(args)?;
+    let feeds = match &args.feeds {
+        Some(dir) => Some(crate::feeds::load(dir, &registry)?),
+        None => None,
+    };
+    let mut checker = healthguard_core::Checker::new(registry);
+    if let Some(path) = &args.model {
+        checker = checker.with_model(crate::learn::read_model(path)?);
+    }
+    if let Some(index) = feeds {
+        checker = checker.with_listings(std::sync::Arc::new(index));
+    }
+    Ok(checker)
 }
 
 pub fn select(args: &RegistryArgs) -> Result<Registry> {

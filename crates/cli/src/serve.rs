@@ -3,7 +3,9 @@
 use crate::args::ServeArgs;
 use crate::registry_cmd;
 use anyhow::Result;
+use healthguard_feeds::SharedIndex;
 use healthguard_server::{serve, MailAuth, ServeConfig};
+use std::sync::Arc;
 
 /// Runs the server until Ctrl-C or SIGTERM.
 pub fn run(args: ServeArgs) -> Result<u8> {
@@ -16,6 +18,14 @@ pub fn run(args: ServeArgs) -> Result<u8> {
     config.workers = args.workers;
     if let Some(path) = &args.registry.model {
         config.model = Some(crate::learn::read_model(path)?);
+    }
+    if let Some(dir) = &args.registry.feeds {
+        let feeds = Arc::new(SharedIndex::new(crate::feeds::load(dir, &config.registry)?));
+        if let Some(hours) = args.feeds_refresh {
+            let feeds_config = crate::feeds::read_config(args.feeds_config.as_deref())?;
+            crate::feeds::refresh_every(hours, feeds_config, dir.clone(), config.registry.clone(), feeds.clone());
+        }
+        config.listings = Some(feeds);
     }
     if let Some(authserv_id) = args.trust_authres {
         config.mail_auth = MailAuth::TrustedHeaders {

@@ -13,6 +13,7 @@ use crate::catalogue::Catalogue;
 use crate::fold::{fold, Folded};
 use crate::lexicon::Lexicon;
 use crate::links::{self, Link};
+use crate::listings::Listings;
 use crate::phones::{self, PhoneHit};
 use crate::phrases::PhraseSet;
 use crate::score::Scorer;
@@ -20,6 +21,7 @@ use healthguard_domains::{Assessment, DomainIndex, HostKind, Protected, Techniqu
 use healthguard_registry::{Confidence, Institution, Lang, LureKind, Registry};
 use rustc_hash::FxHashMap;
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// Longest text analysed; the rest is cut (with an `INPUT_TRUNCATED` finding).
 pub const MAX_TEXT_BYTES: usize = 256 * 1024;
@@ -91,6 +93,8 @@ pub struct Checker {
     text_lure_composites: bool,
     /// This site's statistical model, when one was learnt (`healthguard learn`).
     model: Option<Model>,
+    /// Threat feeds loaded at the edge, when any ([`Checker::with_listings`]).
+    listings: Option<Arc<dyn Listings>>,
 }
 
 /// What [`Checker::read_text`] read, for reuse.
@@ -296,6 +300,7 @@ impl Checker {
         let mut checker = Checker {
             text_lure_composites,
             model: None,
+            listings: None,
             scorer: Scorer::new(&catalogue),
             catalogue,
             lexicon,
@@ -351,6 +356,18 @@ impl Checker {
     /// This site's statistical model, if any.
     pub fn model(&self) -> Option<&Model> {
         self.model.as_ref()
+    }
+
+    /// The checker with threat feeds: links whose host (or a parent) is listed get
+    /// `LINK_LISTED`; front ends may judge senders against [`Checker::listings`].
+    pub fn with_listings(mut self, listings: Arc<dyn Listings>) -> Checker {
+        self.listings = Some(listings);
+        self
+    }
+
+    /// The threat feeds, if any were loaded.
+    pub fn listings(&self) -> Option<&dyn Listings> {
+        self.listings.as_deref()
     }
 
     fn index_of(&self, id: &str) -> Option<usize> {
@@ -851,6 +868,7 @@ impl Checker {
                 _ => break,
             }
         }
+        self.judge_listing(link, &shown, out);
         if link.is_ip {
             *unofficial += 1;
             out.push((Finding::new("IP_ADDRESS_URL", link.raw.clone()), None));
@@ -917,6 +935,23 @@ impl Checker {
                 out.push((Finding::new("LINK_UNOFFICIAL", shown), None));
             }
         }
+    }
+
+    /// `LINK_LISTED` when a feed lists the link's host or a parent (never for a registry
+    /// domain, whatever the feed says).
+    fn judge_listing(&self, link: &Link, shown: &str, out: &mut Vec<(Finding, Option<usize>)>) {
+        let Some(hit) = self.listings().and_then(|l| l.listed(&link.host)) else {
+            return;
+        };
+        if matches!(self.domains.check(&link.host), Assessment::Official { .. }) {
+            return;
+        }
+        out.push((
+            Finding::new("LINK_LISTED", shown)
+                .param("target", hit.feed)
+                .param("entry", hit.entry),
+            None,
+        ));
     }
 
     fn judge_phones(&self, s: &mut Signals, claimed: Option<usize>, family: &BTreeSet<usize>) {

@@ -9,7 +9,7 @@
 use crate::auth::{AuthOutcome, Authenticator};
 use crate::parse::{ParsedMail, Problem};
 use crate::sender::{self, Sender};
-use crate::{content, generic, html_links, payload, Limits};
+use crate::{content, generic, html_links, listed, payload, Limits};
 use healthguard_core::{Analysis, Checker, Finding, InputKind, Signals};
 use healthguard_registry::Confidence;
 use std::collections::BTreeSet;
@@ -85,8 +85,9 @@ type Unit = fn(&Message, &mut Signals, &mut Gathered);
 
 /// Every e-mail signal unit, in the order they run (later ones read what earlier ones
 /// gathered). The sender part ([`sender::gather`]) runs before them.
-pub(crate) const UNITS: [(&str, Unit); 9] = [
+pub(crate) const UNITS: [(&str, Unit); 10] = [
     ("reply_to", |m, s, _| sender::reply_to(m, s)),
+    ("listed", listed::sender),
     ("authentication", |m, s, _| sender::authentication(m, s)),
     ("content", content::text),
     ("html_links", html_links::html),

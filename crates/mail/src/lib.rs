@@ -39,6 +39,7 @@ mod generic;
 mod html;
 mod html_links;
 mod identity;
+mod listed;
 mod lists;
 mod parse;
 mod payload;

@@ -55,6 +55,10 @@ impl AppState {
             Some(model) => checker.with_model(model.clone()),
             None => checker,
         };
+        let checker = match &config.listings {
+            Some(listings) => checker.with_listings(listings.clone()),
+            None => checker,
+        };
         let registry = api::RegistryDocs::new(checker.registry());
         AppState(Arc::new(Inner {
             analyzer: Analyzer::new(checker, &config.mail_auth, config.limits.max_upload_bytes),
@@ -174,6 +178,7 @@ pub fn router(state: AppState) -> Router {
         .route_layer(middleware::from_fn_with_state(state.clone(), limit_reports));
     Router::new()
         .route("/", get(web::index))
+        .route("/about", get(web::about))
         .route("/assets/{file}", get(web::asset))
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .route("/healthz", get(api::healthz))

@@ -103,6 +103,8 @@ pub struct ServeConfig {
     pub workers: Option<usize>,
     /// This site's statistical model (`healthguard learn`), used for uploaded e-mails.
     pub model: Option<healthguard_core::bayes::Model>,
+    /// Threat feeds (`healthguard feeds update`); may refresh themselves while serving.
+    pub listings: Option<std::sync::Arc<dyn healthguard_core::Listings>>,
 }
 
 impl ServeConfig {
@@ -116,6 +118,7 @@ impl ServeConfig {
             mail_auth: MailAuth::default(),
             workers: None,
             model: None,
+            listings: None,
         }
     }
 }

@@ -295,6 +295,25 @@ pub async fn index(State(state): State<AppState>, Query(q): Query<PageQuery>, he
     html(StatusCode::OK, page.render())
 }
 
+#[derive(Template)]
+#[template(path = "about.html")]
+struct AboutPage<'a> {
+    lang: &'static str,
+    t: &'a Texts,
+    langs: Vec<LangLink>,
+}
+
+/// `GET /about`: who runs the page and what happens to checked and reported messages.
+pub async fn about(State(state): State<AppState>, Query(q): Query<PageQuery>, headers: HeaderMap) -> Response {
+    let lang = page_lang(q.lang.as_deref(), &headers);
+    let page = AboutPage {
+        lang: lang.code(),
+        t: state.0.web.texts(lang),
+        langs: lang_links(&state, lang),
+    };
+    html(StatusCode::OK, page.render())
+}
+
 /// Fields of the check and report forms.
 #[derive(Default)]
 struct Fields {

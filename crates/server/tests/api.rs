@@ -756,3 +756,24 @@ fn the_page_and_api_give_tappable_numbers_and_fold_secondary_routes() {
     assert_eq!(official.matches("(unconfirmed)").count(), marked, "{official}");
     assert!(marked > 0, "the registry has a medium-confidence NFZ line");
 }
+
+#[test]
+fn the_about_page_says_who_runs_it_and_what_is_kept() {
+    let s = TestServer::start("about", |_| {});
+    // Every page links to it, in the page's language.
+    assert!(get(&s.url("/?lang=pl"))
+        .text()
+        .contains("<a href=\"/about?lang=pl\">O tej stronie i prywatności</a>"));
+    for (lang, words) in [
+        ("en", "It is not stored"),
+        ("pl", "Nie jest zapisywana"),
+        ("ro", "Nu este stocat"),
+        ("uk", "Воно не зберігається"),
+    ] {
+        let page = get(&s.url(&format!("/about?lang={lang}")));
+        assert_eq!(page.status, 200);
+        let text = page.text();
+        assert!(text.contains(&format!("<html lang=\"{lang}\">")), "{text}");
+        assert!(text.contains(words), "{lang}: {text}");
+    }
+}

@@ -216,6 +216,9 @@ impl Acc<'_> {
     /// reader's own.
     fn text(&mut self, text: &str) {
         for hit in phones::extract(text, self.region).into_iter().take(MAX_ITEMS) {
+            if reference_like(text, &hit.raw) {
+                continue;
+            }
             if possessive_before(text, &hit.raw) {
                 self.personal.insert(hit.e164);
             } else {
@@ -230,6 +233,19 @@ impl Acc<'_> {
             }
         }
     }
+}
+
+/// Whether a number found as a phone is part of a reference ("ZW/86207/2026", "nr 12-3456789"
+/// glued to letters): a slash inside, or a letter, digit or slash right before it.
+fn reference_like(text: &str, raw: &str) -> bool {
+    if raw.contains('/') {
+        return true;
+    }
+    let Some(at) = text.find(raw) else { return false };
+    text[..at]
+        .chars()
+        .next_back()
+        .is_some_and(|c| c == '/' || c.is_alphanumeric())
 }
 
 /// Whether the words just before the first occurrence of `needle` in `text` say "your".
@@ -416,6 +432,21 @@ mod tests {
         assert!(has(&e, IndicatorKind::Url, "http://bit.ly/3xYz9"), "{e:?}");
         assert!(!has(&e, IndicatorKind::Domain, "bit.ly"), "{e:?}");
         assert!(has(&e, IndicatorKind::Domain, "nfz-zwrot.pl"), "{e:?}");
+    }
+
+    #[test]
+    fn reference_numbers_are_not_phones() {
+        let e = extract(
+            &sms(None, "Sprawa ZW/86207/2026 oraz nr RX/455482026, zadzwon 600 111 333"),
+            &official(),
+        );
+        let phones: Vec<&str> = e
+            .indicators
+            .iter()
+            .filter(|i| i.kind == IndicatorKind::Phone)
+            .map(|i| i.value.as_str())
+            .collect();
+        assert_eq!(phones, vec!["+48600111333"], "{e:?}");
     }
 
     #[test]

@@ -30,6 +30,7 @@ pub mod fingerprint;
 pub mod indicators;
 pub mod official;
 pub mod redact;
+pub mod synth;
 
 pub use campaign::{Campaign, CampaignId, Grouper};
 pub use fingerprint::Fingerprint;

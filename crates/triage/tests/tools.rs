@@ -92,7 +92,7 @@ fn stix_bundle_passes_stix2_validator() {
 
 #[test]
 fn misp_event_loads_in_pymisp() {
-    if !have("python3", "-c")
+    if !have("python3", "--version")
         || !Command::new("python3")
             .args(["-c", "import pymisp"])
             .status()

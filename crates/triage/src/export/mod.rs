@@ -39,58 +39,6 @@ impl Context<'_> {
     }
 }
 
-/// Export formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// STIX 2.1 bundle (JSON).
-    Stix,
-    /// MISP event (JSON, MISP core format).
-    Misp,
-    /// ARF abuse report (RFC 5965), one message per campaign.
-    Arf,
-    /// One registrable domain per line.
-    Domains,
-    /// Hosts file (`0.0.0.0 domain`).
-    Hosts,
-    /// DNS Response Policy Zone.
-    Rpz,
-    /// Adblock filter list (`||domain^`).
-    Adblock,
-}
-
-impl Format {
-    /// Every format, in the order of the help text.
-    pub const ALL: [Format; 7] = [
-        Format::Stix,
-        Format::Misp,
-        Format::Arf,
-        Format::Domains,
-        Format::Hosts,
-        Format::Rpz,
-        Format::Adblock,
-    ];
-
-    /// The name used on the command line and in the API.
-    pub fn name(self) -> &'static str {
-        match self {
-            Format::Stix => "stix",
-            Format::Misp => "misp",
-            Format::Arf => "arf",
-            Format::Domains => "domains",
-            Format::Hosts => "hosts",
-            Format::Rpz => "rpz",
-            Format::Adblock => "adblock",
-        }
-    }
-
-    /// Parses a format name.
-    pub fn from_name(name: &str) -> Option<Format> {
-        Format::ALL
-            .into_iter()
-            .find(|f| f.name() == name.trim().to_ascii_lowercase())
-    }
-}
-
 /// A UUID derived from `seed` (stable across runs, so a re-export names objects alike),
 /// laid out as version 4 / RFC 4122 variant.
 pub(crate) fn uuid(seed: &str) -> String {
@@ -249,13 +197,5 @@ mod tests {
         ] {
             assert!(!is_plain_host(bad), "{bad:?}");
         }
-    }
-
-    #[test]
-    fn format_names() {
-        for f in Format::ALL {
-            assert_eq!(Format::from_name(f.name()), Some(f));
-        }
-        assert_eq!(Format::from_name("csv"), None);
     }
 }
