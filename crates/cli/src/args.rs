@@ -217,6 +217,12 @@ pub struct CheckArgs {
     /// Check pasted text of unknown origin.
     #[arg(long, group = "mode")]
     pub text: bool,
+    /// Check what a caller said on the phone (give the number shown with --number).
+    #[arg(long, group = "mode")]
+    pub call: bool,
+    /// The number the phone showed for the call (caller ID can be forged).
+    #[arg(long, requires = "call", value_name = "NUMBER")]
+    pub number: Option<String>,
     /// Check a raw e-mail (RFC 5322; a leading mbox `From ` line is tolerated). This is the
     /// default when no other kind is given: the argument is then the .eml file.
     #[arg(long, group = "mode")]
@@ -503,6 +509,20 @@ pub enum EvalCommand {
     /// their path (a component named phishing|phishing_pot|phish = phishing,
     /// ham|legit|legitimate = legitimate, spam = spam, reported apart), or a manifest.
     Email(EvalEmailArgs),
+    /// Precision, recall and false-positive rate on labelled messages of mixed channels (JSON
+    /// lines with `channel` sms|email|call|letter|text, `text`, optional `subject`, `sender`,
+    /// `number`, `country`; labels phishing|smishing = threat, legitimate|ham = legitimate),
+    /// per country and channel.
+    Messages {
+        /// The JSON-lines file.
+        file: PathBuf,
+        /// How many false positives and misses to list, with their findings.
+        #[arg(long, default_value_t = 20)]
+        show: usize,
+        /// Registry selection.
+        #[command(flatten)]
+        registry: RegistryArgs,
+    },
     /// Count host names flagged as look-alikes of registry domains (one per line, or rank,domain CSV).
     Domains {
         /// The list.

@@ -40,6 +40,12 @@ pub fn run(args: CheckArgs) -> Result<u8> {
             sender: args.sender.as_deref(),
             text: &text,
         })
+    } else if args.call {
+        let text = text_input()?;
+        checker.check(Input::Call {
+            number: args.number.as_deref(),
+            text: &text,
+        })
     } else if args.text {
         let text = text_input()?;
         checker.check(Input::Text(&text))

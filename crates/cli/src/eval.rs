@@ -13,6 +13,9 @@ pub fn run(cmd: EvalCommand) -> Result<u8> {
     match cmd {
         EvalCommand::Sms { file, show, registry } => eval_sms(&file, show, &registry_cmd::checker(&registry)?),
         EvalCommand::Email(args) => crate::eval_email::run(args),
+        EvalCommand::Messages { file, show, registry } => {
+            crate::eval_messages::run(&file, show, &registry_cmd::checker(&registry)?)
+        }
         EvalCommand::Domains { file, show, registry } => {
             let registry = registry_cmd::select(&registry)?;
             let checker = healthguard_core::Checker::new(registry);
@@ -126,7 +129,7 @@ fn eval_sms(file: &std::path::Path, show: usize, checker: &healthguard_core::Che
     Ok(0)
 }
 
-fn one_line(text: &str) -> String {
+pub(crate) fn one_line(text: &str) -> String {
     let flat: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     healthguard_core::fold::prefix(&flat, 140).to_string()
 }

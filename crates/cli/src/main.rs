@@ -5,6 +5,7 @@ mod args;
 mod check;
 mod eval;
 mod eval_email;
+mod eval_messages;
 mod feeds;
 mod learn;
 mod mailbox;

@@ -52,16 +52,19 @@ pub enum InputKind {
     Phone,
     /// Pasted text of unknown origin.
     Text,
+    /// What a caller said on the phone, with the number shown, if any.
+    Call,
 }
 
 impl InputKind {
     /// Every kind, in declaration order: `ALL[k.index()] == k`.
-    pub const ALL: [InputKind; 5] = [
+    pub const ALL: [InputKind; 6] = [
         InputKind::Sms,
         InputKind::Email,
         InputKind::Url,
         InputKind::Phone,
         InputKind::Text,
+        InputKind::Call,
     ];
 
     /// Position in [`InputKind::ALL`], for tables with one slot per kind.
@@ -77,6 +80,7 @@ impl InputKind {
             InputKind::Url => "url",
             InputKind::Phone => "phone",
             InputKind::Text => "text",
+            InputKind::Call => "call",
         }
     }
 
@@ -88,6 +92,7 @@ impl InputKind {
             InputKind::Url => Some(Channel::Web),
             InputKind::Phone => Some(Channel::Phone),
             InputKind::Text => None,
+            InputKind::Call => Some(Channel::Phone),
         }
     }
 }

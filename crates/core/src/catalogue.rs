@@ -124,20 +124,20 @@ impl Catalogue {
                 return Err(format!("scores.toml: {code} is unless unknown code {other}"));
             }
         }
-        const KINDS: [&str; 5] = ["sms", "email", "url", "phone", "text"];
+        let kinds: Vec<&str> = crate::InputKind::ALL.iter().map(|k| k.name()).collect();
         for c in &file.composite {
             if let Some(k) = c
                 .kinds
                 .iter()
                 .chain(&c.not_kinds)
-                .find(|k| !KINDS.contains(&k.as_str()))
+                .find(|k| !kinds.contains(&k.as_str()))
             {
                 return Err(format!("scores.toml: composite {} names unknown kind {k}", c.code));
             }
         }
         let mut kind_weights = HashMap::new();
         for (kind, o) in file.kinds {
-            if !KINDS.contains(&kind.as_str()) {
+            if !kinds.contains(&kind.as_str()) {
                 return Err(format!("scores.toml: unknown kind {kind}"));
             }
             if let Some(code) = o.weights.keys().find(|c| !entries.contains_key(*c)) {

@@ -11,7 +11,7 @@ use crate::analysis::{Analysis, Finding, InputKind, Verdict};
 use crate::bayes::Model;
 use crate::catalogue::Catalogue;
 use crate::fold::{fold, Folded};
-use crate::lexicon::Lexicon;
+use crate::lexicon::{LexLang, Lexicon};
 use crate::links::{self, Link};
 use crate::listings::Listings;
 use crate::phones::{self, PhoneHit};
@@ -44,6 +44,14 @@ pub enum Input<'a> {
     Url(&'a str),
     /// One phone number.
     Phone(&'a str),
+    /// What a caller said (as the reader remembers or transcribes it), and the number the
+    /// phone showed. Caller ID can be forged: an official number proves nothing.
+    Call {
+        /// The number shown, if any.
+        number: Option<&'a str>,
+        /// What the caller said.
+        text: &'a str,
+    },
 }
 
 /// The registry and every lookup structure built from it. Build once, share freely
@@ -112,7 +120,7 @@ enum TextPhrase {
     /// A name or inflected form of the institution with this index.
     Name(usize),
     /// A lure phrase of the lexicon.
-    Lure(LureKind, Lang),
+    Lure(LureKind, LexLang),
     /// An advisory phrase: (advisory slot, phrase number).
     Advisory(usize, usize),
 }
@@ -132,7 +140,7 @@ pub struct Signals {
     kind: InputKind,
     findings: Vec<Finding>,
     claims: Vec<Claim>,
-    lures: Vec<(LureKind, String, Lang)>,
+    lures: Vec<(LureKind, String, LexLang)>,
     links: Vec<Link>,
     phones: Vec<PhoneHit>,
     advisory_hits: Vec<(usize, String)>,
@@ -406,6 +414,14 @@ impl Checker {
                 }
                 self.conclude(s)
             }
+            Input::Call { number, text } => {
+                let mut s = self.signals(InputKind::Call);
+                if let Some(number) = number.map(str::trim).filter(|n| !n.is_empty()) {
+                    self.add_caller_number(&mut s, number);
+                }
+                self.add_text(&mut s, text);
+                self.conclude(s)
+            }
             Input::Phone(number) => {
                 let mut s = self.signals(InputKind::Phone);
                 let region = "PL";
@@ -475,6 +491,10 @@ impl Checker {
             }
             return;
         }
+        let folded = fold(sender);
+        if let Some((start, end)) = self.lexicon.health_institution(&folded) {
+            add_health_claim(s, folded.original(sender, start, end));
+        }
         // A name: does it claim an institution?
         if let Some(ix) = self.claimed_index(sender) {
             s.claims.push(Claim {
@@ -485,6 +505,26 @@ impl Checker {
             let id = self.inst(ix).id.clone();
             s.findings
                 .push(Finding::new("SENDER_IMPERSONATES", sender).institution(id));
+        }
+    }
+
+    /// Reads the number a call came from: judged like an SMS sender's number (a call that
+    /// claims an institution from a number that is not the institution's is flagged), while
+    /// an official number only says that it was shown, since caller ID can be forged.
+    fn add_caller_number(&self, s: &mut Signals, number: &str) {
+        match phones::parse(number, "PL") {
+            Some(hit) if hit.valid => {
+                if let Some((ix, _)) = self.phones.get(&hit.e164) {
+                    s.findings
+                        .push(Finding::new("CALLER_ID_OFFICIAL_NUMBER", number).institution(&self.inst(*ix).id));
+                }
+                s.sender_is_number = Some(number.to_string());
+                s.phones.push(hit);
+            }
+            _ => s.findings.push(Finding::new(
+                "PHONE_INVALID",
+                number.chars().take(64).collect::<String>(),
+            )),
         }
     }
 
@@ -545,7 +585,9 @@ impl Checker {
                     strength: 1,
                 }),
                 TextPhrase::Lure(kind, lang) => {
-                    if !crate::lexicon::negated_request(kind, &folded.text[..m.start]) {
+                    if !crate::lexicon::negated_request(kind, &folded.text[..m.start])
+                        && !self.lexicon.in_person(kind, &folded.text, m.start, m.end)
+                    {
                         lures.push((kind, phrase(), lang));
                     }
                 }
@@ -558,6 +600,9 @@ impl Checker {
         }
         s.claims.extend(names);
         self.find_abbreviations(s, text);
+        if let Some((start, end)) = self.lexicon.health_institution(&folded) {
+            add_health_claim(s, folded.original(text, start, end));
+        }
         s.lures.extend(lures);
         s.advisory_hits.extend(advisory_hits);
         let found = links::extract(text);
@@ -750,6 +795,8 @@ impl Checker {
                 .to_string();
             s.findings
                 .push(Finding::new("CLAIMS_INSTITUTION", evidence).institution(&self.inst(ix).id));
+            // The registry names the institution: the generic name adds nothing.
+            s.findings.retain(|f| f.code != "CLAIMS_HEALTH_INSTITUTION");
         }
         for (finding, owner) in link_findings {
             let finding = match (&finding.code[..], owner, claimed) {
@@ -782,7 +829,7 @@ impl Checker {
         let mut lure_kinds: Vec<LureKind> = Vec::new();
         let mut lure_langs: Vec<(Lang, usize)> = Lang::ALL.iter().map(|l| (*l, 0)).collect();
         for (kind, phrase, lang) in &s.lures {
-            if let Some(v) = lure_langs.iter_mut().find(|(l, _)| l == lang) {
+            if let Some(v) = lure_langs.iter_mut().find(|(l, _)| Some(*l) == lang.explained()) {
                 v.1 += 1;
             }
             if !lure_kinds.contains(kind) {
@@ -1105,5 +1152,14 @@ impl Checker {
             current = parent;
         }
         out
+    }
+}
+
+/// Records that the message presents itself as a health institution by a generic name
+/// (once per message): what it asks is then judged as a claim, even where the registry does
+/// not know the institution.
+fn add_health_claim(s: &mut Signals, evidence: &str) {
+    if !s.findings.iter().any(|f| f.code == "CLAIMS_HEALTH_INSTITUTION") {
+        s.findings.push(Finding::new("CLAIMS_HEALTH_INSTITUTION", evidence));
     }
 }

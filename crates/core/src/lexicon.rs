@@ -6,13 +6,48 @@ use crate::phrases::PhraseSet;
 use healthguard_registry::{Lang, LureKind};
 use serde::Deserialize;
 
+/// The languages lure lexicons may be written in (ISO 639-1). Lexicons read more languages
+/// than explanations are written in: the same kits are re-skinned for every health system,
+/// and a French or Czech scam reaches Polish and Romanian readers too.
+pub const LEXICON_LANGS: [&str; 9] = ["pl", "ro", "en", "uk", "fr", "de", "es", "it", "cs"];
+
+/// A lexicon's language (one of [`LEXICON_LANGS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LexLang(&'static str);
+
+impl LexLang {
+    /// The language with this ISO 639-1 code, if lexicons may be written in it.
+    pub fn from_code(code: &str) -> Option<LexLang> {
+        let code = code.trim().to_ascii_lowercase();
+        LEXICON_LANGS.iter().find(|c| **c == code).map(|c| LexLang(c))
+    }
+
+    /// The ISO 639-1 code.
+    pub fn code(self) -> &'static str {
+        self.0
+    }
+
+    /// The explanation language it is, when explanations are written in it.
+    pub fn explained(self) -> Option<Lang> {
+        Lang::from_code(self.0)
+    }
+}
+
 /// Every language's lure phrases in one automaton.
 #[derive(Debug, Clone)]
 pub struct Lexicon {
-    phrases: PhraseSet<(LureKind, Lang)>,
+    phrases: PhraseSet<(LureKind, LexLang)>,
     /// The phrases as given, in order (for sets that search them together with others).
-    sources: Vec<(String, (LureKind, Lang))>,
-    coverage: std::collections::BTreeMap<(Lang, LureKind), usize>,
+    sources: Vec<(String, (LureKind, LexLang))>,
+    coverage: std::collections::BTreeMap<(LexLang, LureKind), usize>,
+    /// Folded phrases, padded with spaces, that place a request for identity data or
+    /// documents in person ("w aptece", "at the pharmacy"): telling the reader what to show
+    /// at a counter is not asking for it through the message.
+    in_person: Vec<String>,
+    /// Generic names of health institutions ("Krankenkasse", "assurance maladie", "ministry
+    /// of health"): a message that presents itself as one, whether or not the registry knows
+    /// the institution.
+    institution_words: PhraseSet<LexLang>,
 }
 
 #[derive(Deserialize)]
@@ -21,6 +56,12 @@ struct File {
     #[allow(dead_code)]
     schema: u32,
     lang: String,
+    /// Phrases that place a request in person (see [`Lexicon::in_person`]).
+    #[serde(default)]
+    in_person: Vec<String>,
+    /// Generic names of health institutions (see [`Lexicon::health_institution`]).
+    #[serde(default)]
+    institution_words: Vec<String>,
     lure: Vec<Group>,
 }
 
@@ -37,7 +78,7 @@ pub struct LureHit {
     /// What the phrase asks for.
     pub kind: LureKind,
     /// The lexicon's language.
-    pub lang: Lang,
+    pub lang: LexLang,
     /// Folded byte range of the match.
     pub start: usize,
     /// End of the match (exclusive).
@@ -80,21 +121,44 @@ fn negated(before: &str) -> bool {
     !pushed && !last.iter().any(|w| CONDITIONS.contains(w))
 }
 
+/// The byte offset `words` spaces before `at` in folded `text` (or 0).
+fn nth_space_back(text: &str, at: usize, words: usize) -> usize {
+    text[..at].rmatch_indices(' ').nth(words).map_or(0, |(i, _)| i + 1)
+}
+
+/// The byte offset `words` spaces after `at` in folded `text` (or its end).
+fn nth_space_forward(text: &str, at: usize, words: usize) -> usize {
+    text[at..]
+        .match_indices(' ')
+        .nth(words)
+        .map_or(text.len(), |(i, _)| at + i)
+}
+
 impl Lexicon {
     /// Parses lexicon files (one per language); errors name the file and problem.
     pub fn parse(files: &[(&str, &str)]) -> Result<Lexicon, String> {
         let mut all = Vec::new();
         let mut coverage = std::collections::BTreeMap::new();
+        let mut in_person = Vec::new();
+        let mut institution_words = Vec::new();
         for (name, text) in files {
             let file: File = toml::from_str(text).map_err(|e| format!("{name}: {e}"))?;
-            let lang = Lang::from_code(&file.lang).ok_or_else(|| format!("{name}: unknown lang {}", file.lang))?;
+            let lang = LexLang::from_code(&file.lang).ok_or_else(|| format!("{name}: unknown lang {}", file.lang))?;
+            for p in &file.in_person {
+                let folded = crate::fold::fold_pattern(p);
+                if folded.is_empty() {
+                    return Err(format!("{name}: empty in_person phrase"));
+                }
+                in_person.push(format!(" {folded} "));
+            }
+            institution_words.extend(file.institution_words.into_iter().map(|w| (w, lang)));
             for group in file.lure {
                 if group.kind == LureKind::Link {
                     return Err(format!("{name}: `link` is found from links, not phrases"));
                 }
                 for p in group.phrases {
-                    if p.trim_end_matches('*').contains('*') {
-                        return Err(format!("{name}: `*` only at the end of a phrase: {p:?}"));
+                    if p.split_whitespace().any(|w| w.trim_end_matches('*').contains('*')) {
+                        return Err(format!("{name}: `*` only at the end of a word: {p:?}"));
                     }
                     *coverage.entry((lang, group.kind)).or_insert(0) += 1;
                     all.push((p, (group.kind, lang)));
@@ -105,6 +169,8 @@ impl Lexicon {
             phrases: PhraseSet::new(all.clone()),
             sources: all,
             coverage,
+            in_person,
+            institution_words: PhraseSet::new(institution_words),
         })
     }
 
@@ -115,6 +181,11 @@ impl Lexicon {
             ("data/lexicons/ro.toml", include_str!("../../../data/lexicons/ro.toml")),
             ("data/lexicons/en.toml", include_str!("../../../data/lexicons/en.toml")),
             ("data/lexicons/uk.toml", include_str!("../../../data/lexicons/uk.toml")),
+            ("data/lexicons/fr.toml", include_str!("../../../data/lexicons/fr.toml")),
+            ("data/lexicons/de.toml", include_str!("../../../data/lexicons/de.toml")),
+            ("data/lexicons/es.toml", include_str!("../../../data/lexicons/es.toml")),
+            ("data/lexicons/it.toml", include_str!("../../../data/lexicons/it.toml")),
+            ("data/lexicons/cs.toml", include_str!("../../../data/lexicons/cs.toml")),
         ])
         .expect("built-in lexicons are valid (tested)")
     }
@@ -126,6 +197,7 @@ impl Lexicon {
         self.phrases
             .find(text)
             .filter(|m| !negated_request(m.payload.0, &text.text[..m.start]))
+            .filter(|m| !self.in_person(m.payload.0, &text.text, m.start, m.end))
             .map(|m| LureHit {
                 kind: m.payload.0,
                 lang: m.payload.1,
@@ -135,13 +207,34 @@ impl Lexicon {
             .collect()
     }
 
+    /// Whether a lure asking for identity data or documents at folded `start..end` of
+    /// `text` is placed in person by a phrase within a few words of it ("give the code and
+    /// your PESEL at the pharmacy"): then it tells the reader what to show at a counter and
+    /// asks nothing through the message.
+    pub(crate) fn in_person(&self, kind: LureKind, text: &str, start: usize, end: usize) -> bool {
+        if !matches!(kind, LureKind::PersonalId | LureKind::Documents) || self.in_person.is_empty() {
+            return false;
+        }
+        const WORDS: usize = 8;
+        let from = nth_space_back(text, start, WORDS);
+        let to = nth_space_forward(text, end, WORDS);
+        let window = format!(" {} ", &text[from..to]);
+        self.in_person.iter().any(|p| window.contains(p.as_str()))
+    }
+
+    /// The folded byte range of the first generic health-institution name in `text`
+    /// ("Krankenkasse", "casa de asigurări de sănătate"), if any.
+    pub fn health_institution(&self, text: &Folded) -> Option<(usize, usize)> {
+        self.institution_words.find(text).next().map(|m| (m.start, m.end))
+    }
+
     /// The phrases as given, with their payloads, in order.
-    pub(crate) fn sources(&self) -> &[(String, (LureKind, Lang))] {
+    pub(crate) fn sources(&self) -> &[(String, (LureKind, LexLang))] {
         &self.sources
     }
 
     /// Number of phrases per (language, lure kind).
-    pub fn coverage(&self) -> &std::collections::BTreeMap<(Lang, LureKind), usize> {
+    pub fn coverage(&self) -> &std::collections::BTreeMap<(LexLang, LureKind), usize> {
         &self.coverage
     }
 

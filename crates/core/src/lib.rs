@@ -39,7 +39,7 @@ pub use catalogue::{Catalogue, Composite, Entry};
 pub use checker::{Checker, Input, Signals, TextRead, MAX_LINKS, MAX_TEXT_BYTES};
 pub use i18n::{render, Catalog, Texts};
 pub use lang::detect as detect_language;
-pub use lexicon::{Lexicon, LureHit};
+pub use lexicon::{LexLang, Lexicon, LureHit, LEXICON_LANGS};
 pub use listings::{Listed, Listings};
 pub use phrases::{PhraseMatch, PhraseSet};
 pub use report::{Advice, Basis, Contact, Report, ReportFinding};

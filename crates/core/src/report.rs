@@ -185,7 +185,7 @@ fn route_rank(kind: InputKind, route: ReportingKind) -> Option<u8> {
     let order: &[ReportingKind] = match kind {
         InputKind::Sms => &[Sms, Web, Email, Phone],
         InputKind::Email => &[Email, Web, Phone],
-        InputKind::Phone => &[Web, Phone, Email],
+        InputKind::Phone | InputKind::Call => &[Web, Phone, Email],
         InputKind::Url => &[Web, Email, Phone],
         InputKind::Text => &[Web, Email, Sms, Phone],
     };

@@ -165,7 +165,9 @@ fn lexicons_load_and_cover_every_lure_kind() {
     assert!(lexicon.len() > 200, "{} phrases", lexicon.len());
     for lang in Lang::ALL {
         for kind in LureKind::ALL.into_iter().filter(|k| *k != LureKind::Link) {
-            let n = lexicon.coverage().get(&(lang, kind)).copied().unwrap_or(0);
+            let lex =
+                healthguard_core::LexLang::from_code(lang.code()).expect("every explanation language has a lexicon");
+            let n = lexicon.coverage().get(&(lex, kind)).copied().unwrap_or(0);
             assert!(n > 0, "no {} phrases in {}", kind.name(), lang.code());
         }
     }

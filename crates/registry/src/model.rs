@@ -129,11 +129,19 @@ pub enum LureKind {
     Link,
     /// A request to call back or to reply to a number or address given in the message.
     Callback,
+    /// A health pretext that calls for action: a test result or referral waiting, contact
+    /// with an infected person, quarantine, eligibility for a vaccine, a card to renew.
+    HealthNotice,
+    /// A relative or patient in an emergency (an accident, a hospital, an arrest) and money
+    /// needed at once for treatment, a lawyer or bail: the caller script of "the accident".
+    Emergency,
+    /// Someone sent to collect cash, a card or valuables at the door.
+    CashCollection,
 }
 
 impl LureKind {
     /// Every lure kind, in a stable order.
-    pub const ALL: [LureKind; 14] = [
+    pub const ALL: [LureKind; 17] = [
         LureKind::Credentials,
         LureKind::ActivationKey,
         LureKind::PersonalId,
@@ -148,6 +156,9 @@ impl LureKind {
         LureKind::Verification,
         LureKind::Link,
         LureKind::Callback,
+        LureKind::HealthNotice,
+        LureKind::Emergency,
+        LureKind::CashCollection,
     ];
 
     /// The snake_case name used in data files and JSON.
@@ -167,6 +178,9 @@ impl LureKind {
             LureKind::Verification => "verification",
             LureKind::Link => "link",
             LureKind::Callback => "callback",
+            LureKind::HealthNotice => "health_notice",
+            LureKind::Emergency => "emergency",
+            LureKind::CashCollection => "cash_collection",
         }
     }
 }

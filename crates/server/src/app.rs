@@ -142,6 +142,7 @@ pub fn kind_name(kind: healthguard_core::InputKind) -> &'static str {
         InputKind::Url => "url",
         InputKind::Phone => "phone",
         InputKind::Text => "text",
+        InputKind::Call => "call",
     }
 }
 

@@ -39,6 +39,14 @@ pub enum WireMessage {
         /// The text.
         text: String,
     },
+    /// What a caller said on the phone, and the number shown (caller ID can be forged).
+    Call {
+        /// The number the phone showed, if any.
+        #[serde(default)]
+        number: Option<String>,
+        /// What the caller said, as remembered or transcribed.
+        text: String,
+    },
 }
 
 /// `POST /v1/check`: a message and the language of the answer.
@@ -91,6 +99,13 @@ pub enum Submission {
     Phone(String),
     /// Pasted text.
     Text(String),
+    /// What a caller said.
+    Call {
+        /// The number shown, when given.
+        number: Option<String>,
+        /// What was said.
+        text: String,
+    },
 }
 
 impl From<WireMessage> for Submission {
@@ -104,6 +119,10 @@ impl From<WireMessage> for Submission {
             WireMessage::Url { url } => Submission::Url(url),
             WireMessage::Phone { number } => Submission::Phone(number),
             WireMessage::Text { text } => Submission::Text(text),
+            WireMessage::Call { number, text } => Submission::Call {
+                number: number.filter(|n| !n.trim().is_empty()),
+                text,
+            },
         }
     }
 }
@@ -117,22 +136,24 @@ impl Submission {
             Submission::Url(_) => InputKind::Url,
             Submission::Phone(_) => InputKind::Phone,
             Submission::Text(_) => InputKind::Text,
+            Submission::Call { .. } => InputKind::Call,
         }
     }
 
     /// The message itself as stored with a report (the SMS text, the e-mail source, …).
     pub fn content(&self) -> &[u8] {
         match self {
-            Submission::Sms { text, .. } | Submission::Text(text) => text.as_bytes(),
+            Submission::Sms { text, .. } | Submission::Text(text) | Submission::Call { text, .. } => text.as_bytes(),
             Submission::Email { raw } => raw,
             Submission::Url(s) | Submission::Phone(s) => s.as_bytes(),
         }
     }
 
-    /// The SMS sender, when there is one.
+    /// The SMS sender or the number a call came from, when there is one.
     pub fn sender(&self) -> Option<&str> {
         match self {
             Submission::Sms { sender, .. } => sender.as_deref(),
+            Submission::Call { number, .. } => number.as_deref(),
             _ => None,
         }
     }
@@ -222,6 +243,10 @@ impl Analyzer {
             Submission::Text(text) => self.checker.check(Input::Text(text)),
             Submission::Url(url) => self.checker.check(Input::Url(url)),
             Submission::Phone(number) => self.checker.check(Input::Phone(number)),
+            Submission::Call { number, text } => self.checker.check(Input::Call {
+                number: number.as_deref(),
+                text,
+            }),
             Submission::Email { raw } => {
                 healthguard_mail::check(&self.checker, raw, &self.mail_limits, self.authenticator.as_ref())
             }

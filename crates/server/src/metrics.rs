@@ -107,6 +107,7 @@ fn kind_name(kind: InputKind) -> &'static str {
         InputKind::Url => "url",
         InputKind::Phone => "phone",
         InputKind::Text => "text",
+        InputKind::Call => "call",
     }
 }
 

@@ -422,6 +422,10 @@ fn submission(fields: &Fields) -> Result<Submission, &'static str> {
         "text" | "email" => Submission::Text(text),
         "url" => Submission::Url(text),
         "phone" => Submission::Phone(text),
+        "call" => Submission::Call {
+            number: Some(sender.to_string()).filter(|s| !s.is_empty()),
+            text,
+        },
         _ => Submission::Sms {
             sender: Some(sender.to_string()).filter(|s| !s.is_empty()),
             text,
@@ -432,6 +436,7 @@ fn submission(fields: &Fields) -> Result<Submission, &'static str> {
 fn hidden(sub: &Submission) -> Hidden {
     let (sender, text, raw_b64) = match sub {
         Submission::Sms { sender, text } => (sender.clone().unwrap_or_default(), text.clone(), String::new()),
+        Submission::Call { number, text } => (number.clone().unwrap_or_default(), text.clone(), String::new()),
         Submission::Email { raw } => (
             String::new(),
             String::new(),
@@ -540,6 +545,7 @@ pub async fn check_form(State(state): State<AppState>, req: Request) -> Response
             let kind = match fields.get("kind") {
                 "email" => "email",
                 "text" => "text",
+                "call" => "call",
                 _ => "sms",
             };
             let page = IndexPage {
