@@ -12,8 +12,8 @@ use whatlang::{Detector, Lang as W};
 const TRIGRAM_PREFIX: usize = 400;
 
 /// Short words frequent in one of the Latin-script languages and rare in the others. Words
-/// shared by two of them ("to", "do", "o", "i", "a", "la", "de", "que", "con", "una", "le",
-/// "se", "es", "non") are left out, and so is any word that is also a word of another
+/// shared by two of them ("to", "do", "o", "i", "a", "la", "de", "un", "in", "va", "que",
+/// "con", "una", "le", "se", "es", "non") are left out, and so is any word that is also a word of another
 /// language written without its diacritics ("sie" = Polish "się", "il" is kept: Romanian
 /// "îl" without its hat is rare next to Romanian's own function words).
 const FUNCTION_WORDS: [(Lang, &[&str]); 8] = [
@@ -35,17 +35,12 @@ const FUNCTION_WORDS: [(Lang, &[&str]); 8] = [
         Lang::Ro,
         &[
             "si",
-            "in",
-            "de",
-            "la",
             "cu",
             "pe",
             "nu",
             "este",
             "sa",
-            "un",
             "pentru",
-            "va",
             "sunt",
             "din",
             "care",

@@ -23,7 +23,13 @@ fn codes(a: &Analysis) -> Vec<&str> {
 #[test]
 fn the_country_packs_load_with_their_reporting_routes() {
     let r = healthguard_registry::builtin();
-    for (code, lang) in [("GB", Lang::En), ("DE", Lang::De), ("FR", Lang::Fr)] {
+    for (code, lang) in [
+        ("GB", Lang::En),
+        ("DE", Lang::De),
+        ("FR", Lang::Fr),
+        ("IT", Lang::It),
+        ("ES", Lang::Es),
+    ] {
         let c = r.country(code).unwrap_or_else(|| panic!("no {code} pack"));
         assert!(c.languages.contains(&lang), "{code}");
         assert!(!c.national_reporting.is_empty(), "{code}");
@@ -97,4 +103,31 @@ fn the_aok_health_card_advisory_matches_in_german() {
     let report = checker().report(&a, &Catalog::builtin(), None);
     assert!(report.headline.contains("Phishing"), "{}", report.headline);
     assert!(report.findings.iter().all(|f| !f.message.contains('{')));
+}
+
+#[test]
+fn spanish_and_italian_health_card_lures_name_the_institution() {
+    let a = text(
+        "Ministerio de Sanidad: con motivo de la implantación de un nuevo sistema de verificación, \
+         debe renovar la tarjeta sanitaria en https://tsi-renovacion.online/form",
+    );
+    assert_eq!(a.institution.as_deref(), Some("es.sanidad"), "{:?}", codes(&a));
+    assert!(codes(&a).contains(&"ADVISORY_MATCH"), "{:?}", codes(&a));
+    assert!(a.verdict >= Verdict::Suspicious, "{:?} {:?}", a.verdict, codes(&a));
+    assert_eq!(a.message_language, Some(Lang::Es));
+    let a = text(
+        "Ministero della Salute: è necessario il rinnovo della tessera sanitaria, compili il modulo su https://tessera-rinnovo.info",
+    );
+    assert_eq!(a.institution.as_deref(), Some("it.min-salute"), "{:?}", codes(&a));
+    assert!(a.verdict >= Verdict::Suspicious, "{:?} {:?}", a.verdict, codes(&a));
+    let report = checker().report(&a, &Catalog::builtin(), None);
+    assert!(
+        report
+            .advice
+            .report_to
+            .iter()
+            .any(|c| c.text.contains("commissariatodips.it")),
+        "{:?}",
+        report.advice.report_to
+    );
 }
