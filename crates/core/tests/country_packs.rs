@@ -160,3 +160,30 @@ fn vzp_medicare_and_hse_claims_are_told_apart() {
     assert_eq!(a.institution.as_deref(), Some("ie.hse"), "{:?}", codes(&a));
     assert!(a.verdict >= Verdict::Suspicious, "{:?} {:?}", a.verdict, codes(&a));
 }
+
+#[test]
+fn every_romanian_county_house_is_known_and_named() {
+    let r = healthguard_registry::builtin();
+    let houses = r
+        .institutions
+        .iter()
+        .filter(|i| i.id.starts_with("ro.cas-") && i.parent.as_deref() == Some("ro.cnas"))
+        .count();
+    assert_eq!(houses, 42, "41 counties and Bucharest");
+    for (t, id) in [
+        (
+            "CAS Prahova vă informează că trebuie să vă actualizați datele",
+            "ro.cas-prahova",
+        ),
+        (
+            "Casa de Asigurări de Sănătate Satu Mare: plată restantă",
+            "ro.cas-satu-mare",
+        ),
+        (
+            "Mesaj de la Casa Județeană de Asigurări de Sănătate Vâlcea",
+            "ro.cas-valcea",
+        ),
+    ] {
+        assert_eq!(text(t).institution.as_deref(), Some(id), "{t}");
+    }
+}
