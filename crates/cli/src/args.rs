@@ -236,7 +236,7 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// Language of explanations: pl, ro, en, uk (default: the message's, else English).
+    /// Language of explanations: pl, ro, en, uk, fr, de, es, it, cs (default: the message's, else English).
     #[arg(long, value_name = "LANG")]
     pub lang: Option<String>,
     /// Registry selection.
@@ -455,7 +455,7 @@ pub enum RegistryCommand {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
-        /// Language of the names listed: pl, ro, en, uk (default English, else the
+        /// Language of the names listed: pl, ro, en, uk, fr, de, es, it, cs (default English, else the
         /// institution's own).
         #[arg(long, value_name = "LANG")]
         lang: Option<String>,

@@ -13,10 +13,9 @@ const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
 /// Runs a check; returns the verdict's exit code.
 pub fn run(args: CheckArgs) -> Result<u8> {
     let lang = match &args.lang {
-        Some(code) => Some(
-            Lang::from_code(code)
-                .ok_or_else(|| crate::UsageError(format!("unsupported language {code:?}: use pl, ro, en or uk")))?,
-        ),
+        Some(code) => Some(Lang::from_code(code).ok_or_else(|| {
+            crate::UsageError(format!("unsupported language {code:?}: use {}", Lang::supported_list()))
+        })?),
         None => None,
     };
     let checker = registry_cmd::checker(&args.registry)?;

@@ -91,8 +91,12 @@ pub fn run(cmd: RegistryCommand) -> Result<u8> {
             registry,
         } => {
             let lang = match lang {
-                Some(code) => healthguard_registry::Lang::from_code(&code)
-                    .ok_or_else(|| crate::UsageError(format!("unsupported language {code:?}: use pl, ro, en or uk")))?,
+                Some(code) => healthguard_registry::Lang::from_code(&code).ok_or_else(|| {
+                    crate::UsageError(format!(
+                        "unsupported language {code:?}: use {}",
+                        healthguard_registry::Lang::supported_list()
+                    ))
+                })?,
                 None => healthguard_registry::Lang::En,
             };
             let r = select(&registry)?;

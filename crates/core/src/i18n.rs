@@ -42,6 +42,11 @@ impl Catalog {
             (Lang::Ro, include_str!("../../../data/i18n/ro.toml")),
             (Lang::En, include_str!("../../../data/i18n/en.toml")),
             (Lang::Uk, include_str!("../../../data/i18n/uk.toml")),
+            (Lang::Fr, include_str!("../../../data/i18n/fr.toml")),
+            (Lang::De, include_str!("../../../data/i18n/de.toml")),
+            (Lang::Es, include_str!("../../../data/i18n/es.toml")),
+            (Lang::It, include_str!("../../../data/i18n/it.toml")),
+            (Lang::Cs, include_str!("../../../data/i18n/cs.toml")),
         ];
         let texts = sources
             .into_iter()

@@ -374,6 +374,11 @@ impl Checker {
             (Some(i), _) => vec![i.country.as_str()],
             (None, Some(Lang::Pl | Lang::Uk)) => vec!["PL"],
             (None, Some(Lang::Ro)) => vec!["RO"],
+            (None, Some(Lang::Fr)) => vec!["FR"],
+            (None, Some(Lang::De)) => vec!["DE"],
+            (None, Some(Lang::Es)) => vec!["ES"],
+            (None, Some(Lang::It)) => vec!["IT"],
+            (None, Some(Lang::Cs)) => vec!["CZ"],
             _ => self.registry().countries.iter().map(|c| c.code.as_str()).collect(),
         };
         for code in countries {

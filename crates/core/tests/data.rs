@@ -163,7 +163,13 @@ fn every_technique_has_a_name_in_every_language() {
 fn lexicons_load_and_cover_every_lure_kind() {
     let lexicon = Lexicon::builtin();
     assert!(lexicon.len() > 200, "{} phrases", lexicon.len());
-    for lang in Lang::ALL {
+    // Every language that has a lexicon (data/lexicons/<lang>.toml) covers every lure kind;
+    // explanations exist in more languages than lexicons do (fr, de, es, it, cs so far).
+    let with_lexicon: std::collections::BTreeSet<Lang> = lexicon.coverage().keys().map(|(l, _)| *l).collect();
+    for lang in [Lang::Pl, Lang::Ro, Lang::En, Lang::Uk] {
+        assert!(with_lexicon.contains(&lang), "no lexicon for {}", lang.code());
+    }
+    for lang in with_lexicon {
         for kind in LureKind::ALL.into_iter().filter(|k| *k != LureKind::Link) {
             let lex =
                 healthguard_core::LexLang::from_code(lang.code()).expect("every explanation language has a lexicon");

@@ -347,7 +347,7 @@ fn recipient_domain(address: &str) -> Option<String> {
 fn lang<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Lang, D::Error> {
     let code = String::deserialize(d)?;
     Lang::from_code(&code)
-        .ok_or_else(|| serde::de::Error::custom(format!("unsupported language {code:?}: pl, ro, en or uk")))
+        .ok_or_else(|| serde::de::Error::custom(format!("unsupported language {code:?}: {}", Lang::supported_list())))
 }
 
 fn lang_opt<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Lang>, D::Error> {
@@ -444,10 +444,10 @@ mod tests {
         for (text, says) in [
             ("listen = \"tcp:1\"", "listen"),
             ("timeout_ms = 0", "timeout_ms"),
-            ("language = \"de\"", "unsupported language"),
+            ("language = \"nl\"", "unsupported language"),
             ("[actions]\nphishing = \"drop\"", "unknown variant"),
             ("[tags.bad]\nen = \"x\"", "not a verdict"),
-            ("[tags.phishing]\nde = \"x\"", "unsupported language"),
+            ("[tags.phishing]\nnl = \"x\"", "unsupported language"),
             ("[tags.phishing]\nen = \"a\\nb\"", "one line"),
             ("colour = 1", "unknown field"),
             ("on_failure = \"reject\"", "unknown variant"),

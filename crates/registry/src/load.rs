@@ -88,6 +88,9 @@ struct Builder {
     values: HashMap<String, String>,
     /// References to check once all files are read: (path, line, id).
     references: Vec<(String, usize, String)>,
+    /// Localised texts to check against their country's languages once every country.toml
+    /// is read: (path, line, country, what, languages given).
+    localized: Vec<(String, usize, String, String, BTreeSet<Lang>)>,
 }
 
 struct FileCtx<'a> {
@@ -457,7 +460,7 @@ impl Builder {
             if p.never.is_empty() {
                 self.problem(ctx, line, "a policy must say what is never asked for (`never`)");
             }
-            let text = self.localized(ctx, p.text, "policy text");
+            let text = self.localized(ctx, &inst.country, p.text, "policy text");
             inst.policies.push(Policy {
                 id: pid,
                 never: p.never,
@@ -482,7 +485,7 @@ impl Builder {
                     format!("advisory date {date:?} must be YYYY-MM-DD or YYYY-MM"),
                 );
             }
-            let title = self.localized(ctx, a.title, "advisory title");
+            let title = self.localized(ctx, &inst.country, a.title, "advisory title");
             let mut domains = Vec::new();
             for d in a.domains {
                 let line = ctx.line(d.span());
@@ -520,17 +523,32 @@ impl Builder {
         self.institutions.push(inst);
     }
 
-    fn localized(&mut self, ctx: &FileCtx, text: Spanned<BTreeMap<Lang, String>>, what: &str) -> Localized {
+    /// Checks a text has every [`Lang::REGISTRY_REQUIRED`] language now; the country's own
+    /// languages are checked in [`Builder::finish`], once every country.toml is read.
+    fn localized(
+        &mut self,
+        ctx: &FileCtx,
+        country: &str,
+        text: Spanned<BTreeMap<Lang, String>>,
+        what: &str,
+    ) -> Localized {
         let line = ctx.line(text.span());
         let text = text.into_inner();
-        let missing: Vec<&str> = Lang::ALL
+        let given: BTreeSet<Lang> = text
             .iter()
-            .filter(|l| text.get(l).is_none_or(|t| t.trim().is_empty()))
+            .filter(|(_, t)| !t.trim().is_empty())
+            .map(|(l, _)| *l)
+            .collect();
+        let missing: Vec<&str> = Lang::REGISTRY_REQUIRED
+            .iter()
+            .filter(|l| !given.contains(l))
             .map(|l| l.code())
             .collect();
         if !missing.is_empty() {
             self.problem(ctx, line, format!("{what} lacks languages: {}", missing.join(", ")));
         }
+        self.localized
+            .push((ctx.path.to_string(), line, country.to_string(), what.to_string(), given));
         text
     }
 
@@ -554,6 +572,24 @@ impl Builder {
             }
         }
         self.problems.extend(dangling);
+        for (path, line, country, what, given) in &self.localized {
+            let Some(c) = self.countries.iter().find(|c| &c.code == country) else {
+                continue;
+            };
+            let missing: Vec<&str> = c
+                .languages
+                .iter()
+                .filter(|l| !given.contains(l) && !Lang::REGISTRY_REQUIRED.contains(l))
+                .map(|l| l.code())
+                .collect();
+            if !missing.is_empty() {
+                self.problems.push(Problem {
+                    path: path.clone(),
+                    line: *line,
+                    message: format!("{what} lacks the language(s) of {country}: {}", missing.join(", ")),
+                });
+            }
+        }
         if self.version.is_none() {
             self.problems.push(Problem {
                 path: "registry.toml".into(),

@@ -18,11 +18,36 @@ pub enum Lang {
     En,
     /// Ukrainian.
     Uk,
+    /// French.
+    Fr,
+    /// German.
+    De,
+    /// Spanish.
+    Es,
+    /// Italian.
+    It,
+    /// Czech.
+    Cs,
 }
 
 impl Lang {
     /// Every supported language, in a stable order.
-    pub const ALL: [Lang; 4] = [Lang::Pl, Lang::Ro, Lang::En, Lang::Uk];
+    pub const ALL: [Lang; 9] = [
+        Lang::Pl,
+        Lang::Ro,
+        Lang::En,
+        Lang::Uk,
+        Lang::Fr,
+        Lang::De,
+        Lang::Es,
+        Lang::It,
+        Lang::Cs,
+    ];
+
+    /// The languages every registry text (policy, advisory title) must be given in, whatever
+    /// the country; a country's own languages are required too. Other languages fall back to
+    /// English when shown.
+    pub const REGISTRY_REQUIRED: [Lang; 4] = [Lang::Pl, Lang::Ro, Lang::En, Lang::Uk];
 
     /// The ISO 639-1 code.
     pub fn code(self) -> &'static str {
@@ -31,16 +56,36 @@ impl Lang {
             Lang::Ro => "ro",
             Lang::En => "en",
             Lang::Uk => "uk",
+            Lang::Fr => "fr",
+            Lang::De => "de",
+            Lang::Es => "es",
+            Lang::It => "it",
+            Lang::Cs => "cs",
+        }
+    }
+
+    /// The supported codes for an error message: `pl, ro, en, uk, fr, de, es, it or cs`.
+    pub fn supported_list() -> String {
+        let codes: Vec<&str> = Lang::ALL.iter().map(|l| l.code()).collect();
+        match codes.split_last() {
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
         }
     }
 
     /// Parses an ISO 639-1 code (case-insensitive); `None` for unsupported languages.
+    /// The country codes people often type instead (`ua`, `cz`) are accepted too.
     pub fn from_code(code: &str) -> Option<Lang> {
         match code.trim().to_ascii_lowercase().as_str() {
             "pl" => Some(Lang::Pl),
             "ro" => Some(Lang::Ro),
             "en" => Some(Lang::En),
             "uk" | "ua" => Some(Lang::Uk),
+            "fr" => Some(Lang::Fr),
+            "de" => Some(Lang::De),
+            "es" => Some(Lang::Es),
+            "it" => Some(Lang::It),
+            "cs" | "cz" => Some(Lang::Cs),
             _ => None,
         }
     }

@@ -118,6 +118,54 @@ fn lint_requires_all_languages_in_policies() {
 }
 
 #[test]
+fn lint_requires_the_countrys_own_languages_in_policies() {
+    // A French pack: its policy texts need fr as well as the four every pack needs; it does
+    // not need de, es, it or cs (those fall back to English).
+    let fr_country = "schema = 1\n[country]\ncode = \"FR\"\nlanguages = [\"fr\"]\n";
+    let fr_inst = |text: &str| {
+        format!(
+            "schema = 1\n[institution]\nid = \"fr.x\"\ncountry = \"FR\"\nkind = \"agency\"\nnames = {{ fr = [\"Iks\"] }}\nsource = \"s\"\n[[policy]]\nid = \"fr.x.p\"\nnever = [\"card_data\"]\ntext = {text}\nsource = \"s\"\nconfidence = \"high\"\n"
+        )
+    };
+    let four = "{ pl = \"a\", ro = \"b\", en = \"c\", uk = \"d\" }";
+    let p = load(&[
+        file("registry.toml", ROOT),
+        file("fr/a.toml", &fr_inst(four)),
+        file("fr/country.toml", fr_country),
+    ])
+    .unwrap_err();
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!((p[0].path.as_str(), p[0].line), ("fr/a.toml", 11));
+    assert!(p[0].message.contains("lacks the language(s) of FR: fr"), "{p:?}");
+    let five = "{ pl = \"a\", ro = \"b\", en = \"c\", uk = \"d\", fr = \"e\" }";
+    let r = load(&[
+        file("registry.toml", ROOT),
+        file("fr/a.toml", &fr_inst(five)),
+        file("fr/country.toml", fr_country),
+    ])
+    .expect("five languages are enough for FR");
+    assert_eq!(r.institution("fr.x").unwrap().policies[0].text.len(), 5);
+}
+
+#[test]
+fn the_later_languages_parse_from_their_codes() {
+    for (code, lang) in [
+        ("fr", Lang::Fr),
+        ("DE", Lang::De),
+        ("es", Lang::Es),
+        ("it", Lang::It),
+        ("cs", Lang::Cs),
+        ("cz", Lang::Cs),
+    ] {
+        assert_eq!(Lang::from_code(code), Some(lang));
+    }
+    for lang in Lang::ALL {
+        assert_eq!(Lang::from_code(lang.code()), Some(lang));
+    }
+    assert_eq!(Lang::from_code("nl"), None);
+}
+
+#[test]
 fn lint_reports_dangling_references() {
     let p = problems("report_to_is_in_header = false\n");
     assert!(!p.is_empty());

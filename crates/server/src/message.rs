@@ -263,8 +263,9 @@ pub fn parse_lang(code: Option<&str>) -> Result<Option<Lang>, ApiError> {
                 axum::http::StatusCode::BAD_REQUEST,
                 "unsupported_language",
                 format!(
-                    "unsupported language {:?}: use pl, ro, en or uk",
-                    c.chars().take(16).collect::<String>()
+                    "unsupported language {:?}: use {}",
+                    c.chars().take(16).collect::<String>(),
+                    Lang::supported_list()
                 ),
             )
         }),
@@ -305,9 +306,11 @@ mod tests {
     #[test]
     fn accept_language() {
         assert_eq!(from_accept_language("pl-PL,pl;q=0.9,en;q=0.8"), Some(Lang::Pl));
-        assert_eq!(from_accept_language("de-DE, ro;q=0.5, en;q=0.7"), Some(Lang::En));
+        assert_eq!(from_accept_language("de-DE, ro;q=0.5, en;q=0.7"), Some(Lang::De));
+        assert_eq!(from_accept_language("nl-NL, ro;q=0.5, en;q=0.7"), Some(Lang::En));
         assert_eq!(from_accept_language("uk"), Some(Lang::Uk));
-        assert_eq!(from_accept_language("de, fr"), None);
+        assert_eq!(from_accept_language("cs-CZ"), Some(Lang::Cs));
+        assert_eq!(from_accept_language("nl, sv"), None);
         assert_eq!(from_accept_language("en;q=0, ro"), Some(Lang::Ro));
         assert_eq!(from_accept_language(""), None);
     }

@@ -126,7 +126,7 @@ fn email_upload_raw_and_multipart() {
     assert_eq!(a.status, 400);
     assert!(a.json()["message"].as_str().unwrap().contains("file"));
     let a = post(
-        &s.url("/v1/check/email?lang=de"),
+        &s.url("/v1/check/email?lang=nl"),
         "message/rfc822",
         CNAS_PHISH_EML.as_bytes(),
     );
@@ -178,7 +178,7 @@ fn bad_input_gets_clear_json_errors() {
         ),
         (
             "application/json",
-            b"{\"kind\":\"sms\",\"text\":\"x\",\"lang\":\"de\"}",
+            b"{\"kind\":\"sms\",\"text\":\"x\",\"lang\":\"nl\"}",
             400,
             "unsupported_language",
         ),
@@ -482,7 +482,7 @@ fn web_form_works_without_javascript_and_escapes_everything() {
     assert!(!page.contains("<script>"), "no inline script");
     assert!(page.contains("<script src=\"/assets/app.js\" defer></script>"));
     assert!(get(&s.url("/?lang=uk")).text().contains("<html lang=\"uk\">"));
-    assert!(get_with(&s.url("/"), &[("accept-language", "de")])
+    assert!(get_with(&s.url("/"), &[("accept-language", "nl")])
         .text()
         .contains("<html lang=\"en\">"));
 
