@@ -169,3 +169,19 @@ fn the_kits_are_read_in_other_european_languages() {
         assert!(a.verdict >= Verdict::Suspicious, "{t}: {:?}", codes(&a));
     }
 }
+
+#[test]
+fn a_body_holding_its_own_suffix_is_named_by_it_not_by_www() {
+    // www.nhs.uk sits under the restricted nhs.uk: the protected name is "nhs", never "www".
+    let index = checker().domains();
+    for host in ["www6.software.ibm.com", "www2.example.org", "wwwshop.example.com"] {
+        assert!(
+            index.check(host).lookalike().is_none(),
+            "{host}: {:?}",
+            index.check(host)
+        );
+    }
+    let hit = index.check("nhs-contact-centre.com");
+    let imitated = hit.lookalike().map(|l| l.imitates.as_str());
+    assert_eq!(imitated, Some("www.nhs.uk"), "{hit:?}");
+}

@@ -364,6 +364,14 @@ impl DomainIndex {
             } else {
                 String::new()
             };
+            // The website of the body that holds a suffix of its own (www.nhs.uk under the
+            // restricted nhs.uk): "www" is no name, the suffix's own label is.
+            let (name, suffix) = match suffix.split_once('.') {
+                Some((first, rest)) if signals.get(&name).ignore && !signals.get(first).gov => {
+                    (first.to_owned(), rest.to_owned())
+                }
+                _ => (name, suffix),
+            };
             let cc = two_letter_cc(&suffix);
             let home = cc.as_deref().map_or(0, |c| signals.bit(c));
             let info = signals.get(&name);
