@@ -25,6 +25,7 @@ pub fn run(cmd: EvalCommand) -> Result<u8> {
             let mut official = 0usize;
             let mut flagged: Vec<(String, String, &'static str)> = Vec::new();
             let mut per_target: BTreeMap<String, usize> = BTreeMap::new();
+            let mut bait: Vec<String> = Vec::new();
             let started = std::time::Instant::now();
             for line in text.lines() {
                 let host = host_of_line(line);
@@ -38,7 +39,11 @@ pub fn run(cmd: EvalCommand) -> Result<u8> {
                         *per_target.entry(l.imitates.clone()).or_default() += 1;
                         flagged.push((host.to_string(), l.imitates, l.technique.name()));
                     }
-                    Assessment::Unrelated => {}
+                    Assessment::Unrelated => {
+                        if healthguard_domains::health_bait(host).is_some() {
+                            bait.push(host.to_string());
+                        }
+                    }
                 }
             }
             let elapsed = started.elapsed();
@@ -58,6 +63,14 @@ pub fn run(cmd: EvalCommand) -> Result<u8> {
             println!("flagged hosts (first {show}):");
             for (host, target, technique) in flagged.iter().take(show) {
                 println!("  {host:<40} imitates {target:<24} ({technique})");
+            }
+            println!(
+                "health bait hosts (a health word on a cheap TLD or beside shop/offer words, no look-alike): {} ({:.3}%)",
+                bait.len(),
+                if total == 0 { 0.0 } else { 100.0 * bait.len() as f64 / total as f64 }
+            );
+            for host in bait.iter().take(show) {
+                println!("  {host}");
             }
             println!(
                 "time: {:.1} ms ({:.0} hosts/s)",

@@ -979,6 +979,12 @@ impl Checker {
                     HostKind::FileHosting => out.push((Finding::new("FILE_HOSTING", shown.clone()), None)),
                     HostKind::IpAddress | HostKind::Ordinary => {}
                 }
+                if let Some(word) = healthguard_domains::health_bait(&link.host) {
+                    out.push((
+                        Finding::new("HEALTH_BAIT_HOST", shown.clone()).param("word", word),
+                        None,
+                    ));
+                }
                 out.push((Finding::new("LINK_UNOFFICIAL", shown), None));
             }
         }

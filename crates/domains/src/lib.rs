@@ -151,6 +151,7 @@
 //! machine, with 63 protected domains.
 #![deny(missing_docs)]
 
+mod bait;
 mod buf;
 mod edit;
 mod fold;
@@ -160,6 +161,7 @@ mod index;
 mod lists;
 mod signals;
 
+pub use bait::health_bait;
 pub use index::DomainIndex;
 
 /// A protected (official) domain of an institution.
