@@ -78,6 +78,8 @@ pub(crate) struct Gathered {
     pub web_hosts: Vec<String>,
     /// Numbers of `tel:` links, one per line.
     pub phones: String,
+    /// Domains of e-mail addresses and IP addresses of links, in the text and in HTML.
+    pub other_hosts: Vec<String>,
 }
 
 /// A signal unit: reads the message, adds findings, may hand on what it gathered.
@@ -85,12 +87,13 @@ type Unit = fn(&Message, &mut Signals, &mut Gathered);
 
 /// Every e-mail signal unit, in the order they run (later ones read what earlier ones
 /// gathered). The sender part ([`sender::gather`]) runs before them.
-pub(crate) const UNITS: [(&str, Unit); 10] = [
+pub(crate) const UNITS: [(&str, Unit); 11] = [
     ("reply_to", |m, s, _| sender::reply_to(m, s)),
     ("listed", listed::sender),
     ("authentication", |m, s, _| sender::authentication(m, s)),
     ("content", content::text),
     ("html_links", html_links::html),
+    ("brand_signature", |m, s, g| sender::brand_signature(m, s, g)),
     ("consistency", consistency),
     ("phones", phones),
     ("forms", payload::forms),

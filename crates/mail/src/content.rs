@@ -84,6 +84,10 @@ pub(crate) fn text(m: &Message, s: &mut Signals, g: &mut Gathered) {
     } else {
         lure_window(&text)
     };
+    let window = match strip_disclaimers(&window) {
+        std::borrow::Cow::Borrowed(_) => window,
+        std::borrow::Cow::Owned(w) => w,
+    };
     if let Some(f) = subject_lure(m.checker, &m.mail.subject).filter(|_| !m.mail.automatic) {
         s.push(f);
     }
@@ -105,17 +109,20 @@ pub(crate) fn text(m: &Message, s: &mut Signals, g: &mut Gathered) {
             s.push(Finding::new("ATTACHMENT_PASSWORD_GIVEN", given));
         }
     }
-    g.web_hosts.extend(
-        window_links
-            .into_iter()
-            .filter(|l| !l.is_email && !l.is_ip)
-            .map(|l| l.host),
-    );
+    for l in window_links {
+        if l.is_email || l.is_ip {
+            g.other_hosts.push(l.host);
+        } else {
+            g.web_hosts.push(l.host);
+        }
+    }
     for link in links::extract(rest) {
+        if link.is_email || link.is_ip {
+            g.other_hosts.push(link.host.clone());
+        } else {
+            g.web_hosts.push(link.host.clone());
+        }
         if !link.is_email {
-            if !link.is_ip {
-                g.web_hosts.push(link.host.clone());
-            }
             m.checker.add_link(s, link);
         }
     }
@@ -165,6 +172,188 @@ fn lure_window(text: &str) -> (String, &str) {
         window.push_str(line);
     }
     (window, &text[consumed..])
+}
+
+/// Negations before which a request is a promise not to ask ("we will never ask for your
+/// password"), folded: en, pl, ro, uk, de, fr, es/pt.
+const DISCLAIMER_NEGATIONS: [&str; 16] = [
+    "never",
+    "not",
+    "t",
+    "nie",
+    "nigdy",
+    "nu",
+    "niciodata",
+    "niemals",
+    "nicht",
+    "jamais",
+    "ne",
+    "nunca",
+    "nao",
+    "ніколи",
+    "не",
+    "no",
+];
+
+/// Words that may stand between the negation and the verb ("will never *ever* ask *you*",
+/// "nu *vă vom* cere"), folded.
+const DISCLAIMER_FILLERS: [&str; 27] = [
+    "e", "you", "we", "will", "ever", "be", "to", "by", "va", "vom", "vor", "iti", "sie", "ihnen", "dich", "vous",
+    "te", "le", "nous", "nie", "ne", "не", "вас", "вам", "never", "not", "t",
+];
+
+/// Verbs of asking and sending, folded: prefixes of at least four letters, whole words below.
+const DISCLAIMER_VERBS: [&str; 26] = [
+    "ask",
+    "request",
+    "send",
+    "email",
+    "mail",
+    "call",
+    "contact",
+    "require",
+    "solicit",
+    "prosi",
+    "prosz",
+    "wysyl",
+    "zada",
+    "wymaga",
+    "trimite",
+    "frag",
+    "aufforder",
+    "verlang",
+    "demand",
+    "envoy",
+    "pedi",
+    "просим",
+    "просит",
+    "запиту",
+    "вимага",
+    "надсила",
+];
+const DISCLAIMER_VERB_WORDS: [&str; 4] = ["cere", "cerem", "pide", "bitten"];
+
+/// Words before a negation that make it a condition ("if you did not request …"), folded.
+const DISCLAIMER_CONDITIONS: [&str; 10] = [
+    "if", "unless", "jesli", "jezeli", "daca", "wenn", "falls", "si", "якщо", "caso",
+];
+
+/// Quick test for a negation in the raw text before folding it.
+static NEGATION_HINT: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build([
+            "never",
+            "not ",
+            "n't",
+            "n’t",
+            "nie",
+            "nigdy",
+            "nu ",
+            "niciodat",
+            "nicht",
+            "niemals",
+            "jamais",
+            "ne ",
+            "nunca",
+            "não",
+            "nao ",
+            "ніколи",
+            "не ",
+            "no ",
+        ])
+        .expect("valid patterns")
+});
+
+/// The window without the sender's promises not to ask ("Australia Post will never send you
+/// an e-mail asking for your password", "Nigdy nie prosimy o podanie hasła"): security
+/// notices and disclaimers name exactly what phishing asks for, and are advice. A sentence
+/// goes when a negation is followed by a verb of asking or sending (only pronouns and
+/// auxiliaries between them), and no condition ("if you did not request this …", a threat) comes just before it. The request
+/// the rest of the message makes is still read.
+fn strip_disclaimers(window: &str) -> std::borrow::Cow<'_, str> {
+    if !NEGATION_HINT.is_match(window) {
+        return std::borrow::Cow::Borrowed(window);
+    }
+    let folded = healthguard_core::fold::fold(window);
+    let words: Vec<(usize, &str)> = folded
+        .text
+        .split(' ')
+        .scan(0usize, |at, w| {
+            let start = *at;
+            *at += w.len() + 1;
+            Some((start, w))
+        })
+        .filter(|(_, w)| !w.is_empty())
+        .collect();
+    let mut cuts: Vec<(usize, usize)> = Vec::new();
+    for (i, (at, w)) in words.iter().enumerate() {
+        if !DISCLAIMER_NEGATIONS.contains(w) {
+            continue;
+        }
+        let conditional = words[i.saturating_sub(4)..i]
+            .iter()
+            .any(|(_, c)| DISCLAIMER_CONDITIONS.contains(c));
+        let asks = words[i + 1..]
+            .iter()
+            .take(4)
+            .find(|(_, v)| !DISCLAIMER_FILLERS.contains(v))
+            .is_some_and(|(_, v)| {
+                DISCLAIMER_VERB_WORDS.contains(v) || DISCLAIMER_VERBS.iter().any(|stem| v.starts_with(stem))
+            });
+        if conditional || !asks {
+            continue;
+        }
+        let origin = folded.origin_of(*at, window.len());
+        let (start, end) = sentence_around(window, origin);
+        if cuts.last().is_some_and(|(_, e)| *e >= start) {
+            if let Some(last) = cuts.last_mut() {
+                last.1 = last.1.max(end);
+            }
+        } else {
+            cuts.push((start, end));
+        }
+    }
+    if cuts.is_empty() {
+        return std::borrow::Cow::Borrowed(window);
+    }
+    let mut out = String::with_capacity(window.len());
+    let mut copied = 0;
+    for (start, end) in cuts {
+        out.push_str(&window[copied..start]);
+        out.push(' ');
+        copied = end;
+    }
+    out.push_str(&window[copied..]);
+    std::borrow::Cow::Owned(out)
+}
+
+/// The sentence of `text` around byte `at`: back to the last `.`, `!`, `?` or line break,
+/// forward to the next `.`, `!` or `?`, or a line break before a capital or a blank line (a
+/// wrapped line continues in lower case), at most 400 bytes on.
+fn sentence_around(text: &str, at: usize) -> (usize, usize) {
+    let at = at.min(text.len());
+    let start = text[..at].rfind(['.', '!', '?', '\n']).map_or(0, |p| p + 1);
+    let mut end = text.len().min(at + 400);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let ahead = &text[at..end];
+    let mut stop = ahead.len();
+    for (i, c) in ahead.char_indices() {
+        if matches!(c, '.' | '!' | '?') {
+            stop = i + 1;
+            break;
+        }
+        if c == '\n' {
+            let next = ahead[i + 1..].chars().next();
+            if next.is_none_or(|n| n.is_uppercase() || n == '\n' || n == '\r') {
+                stop = i;
+                break;
+            }
+        }
+    }
+    (start, at + stop)
 }
 
 /// Whether `line` ends what the writer says: a signature, a quoted original or a footer.
@@ -221,6 +410,33 @@ mod tests {
         // A first line is always read; dashes inside a sentence do not stop it.
         assert_eq!(lure_window("-- \nverify").0, "-- \nverify");
         assert_eq!(lure_window("a -- b\nc").0, "a -- b\nc");
+    }
+
+    #[test]
+    fn promises_not_to_ask_are_not_requests() {
+        // Written by the project.
+        for (text, kept) in [
+            (
+                "Your parcel arrived. Our courier will never send you an e-mail asking for your password or card details. Track it in the app.",
+                "Your parcel arrived.  Track it in the app.",
+            ),
+            ("We do not ask for your PIN.\nHave a nice day", " \nHave a nice day"),
+            ("Nigdy nie prosimy o podanie hasła. Dziękujemy", "  Dziękujemy"),
+        ] {
+            assert_eq!(strip_disclaimers(text), kept, "{text}");
+        }
+        // Conditions and other negations stay: they are the lure.
+        for text in [
+            "If you do not confirm your password today, your account will be closed.",
+            "Payment not received, contact us to pay the fee.",
+            "We could not deliver your parcel, send your card details to reschedule.",
+            "Don't forget to confirm your password.",
+        ] {
+            assert_eq!(strip_disclaimers(text), text);
+        }
+        // A wrapped line continues the sentence; a line that starts with a capital does not.
+        let wrapped = "We will never ask you\nfor your password\nConfirm your card here";
+        assert_eq!(strip_disclaimers(wrapped), " \nConfirm your card here");
     }
 
     #[test]

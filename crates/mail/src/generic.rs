@@ -213,6 +213,24 @@ pub(crate) fn brand_domain_unsigned(from_domain: Option<&str>, dkim_domains: &[S
     })
 }
 
+/// Whether `host` is on a domain of a brand that sends from `from_domain`'s registrable
+/// domain (`data/brands.txt`), or on that domain itself.
+pub(crate) fn brand_owns(from_domain: &str, host: &str) -> bool {
+    let Some(site) = registrable_domain(from_domain) else {
+        return false;
+    };
+    let host_site = registrable_domain(host).unwrap_or_else(|| host.to_ascii_lowercase());
+    if host_site == site {
+        return true;
+    }
+    let Some(brands) = BRAND_DOMAINS.get(site.as_str()) else {
+        return false;
+    };
+    BRAND_DOMAINS
+        .get(host_site.as_str())
+        .is_some_and(|of| of.iter().any(|b| brands.contains(b)))
+}
+
 /// A display name that reads as an organisation ("Customer Service", "[Bank] Notice") on a
 /// free-mail address: banks, shops and authorities do not write from free mailboxes.
 pub(crate) fn organisation_on_freemail(name: &str, from_domain: Option<&str>) -> Option<Finding> {

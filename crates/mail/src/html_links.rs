@@ -82,7 +82,9 @@ pub(crate) fn html(m: &Message, s: &mut Signals, g: &mut Gathered) {
                 }
             }
         }
-        if !link.is_email && !link.is_ip {
+        if link.is_email || link.is_ip {
+            g.other_hosts.push(link.host.clone());
+        } else {
             g.web_hosts.push(link.host.clone());
         }
         m.checker.add_link(s, link);

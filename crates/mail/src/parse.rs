@@ -161,6 +161,11 @@ pub struct ParsedMail {
     /// a null reverse path (`Return-Path: <>`, which RFC 5321 §4.5.5 reserves for bounces and
     /// other automatic replies) or one marked `Auto-Submitted` (RFC 3834).
     pub automatic: bool,
+    /// A bounce: the From is a mail system's (`MAILER-DAEMON`, `postmaster`, "Mail Delivery
+    /// System", or the null address `<>`) and the message returns a message (an attached
+    /// original or its headers, in a part or quoted in the text). Such a notice is
+    /// [`ParsedMail::automatic`]; its From is the mail system's own form, not a forged one.
+    pub bounce: bool,
     /// Subject (RFC 2047 decoded).
     pub subject: String,
     /// `Received` hops, the newest (topmost) first.
@@ -259,8 +264,17 @@ pub fn parse(raw: &[u8], limits: &Limits) -> ParsedMail {
         encoding_problems: 0,
         depth_hit: false,
         parts_hit: false,
+        returns_message: false,
     };
     walk.message(&message, 0, &mut out);
+    out.bounce = mail_system_sender(&out.from) && (walk.returns_message || quotes_headers(&out.text));
+    out.automatic |= out.bounce;
+    if out.bounce {
+        // The null address in a bounce's From is the mail system's own form (RFC 5321's null
+        // reverse path written as the author).
+        out.problems
+            .retain(|p| !matches!(p, Problem::Malformed { detail } if detail == NO_FROM_ADDRESS));
+    }
     if walk.depth_hit {
         out.problems.push(Problem::Limit {
             limit: "depth",
@@ -311,6 +325,65 @@ fn mailboxes(a: Option<&Address>) -> Vec<Mailbox> {
                 .filter(|s| !s.is_empty()),
         })
         .collect()
+}
+
+/// Parts that return a message or its headers (RFC 3462, RFC 3464, RFC 6522).
+const RETURNED_PARTS: [&str; 4] = [
+    "message/rfc822",
+    "text/rfc822-headers",
+    "message/rfc822-headers",
+    "message/global",
+];
+
+/// Whether the From is a mail system's: a `MAILER-DAEMON` or `postmaster` mailbox, or the
+/// null address `<>` (a name without any address), named as a mail system or not at all.
+/// Another name ("Bank Service <postmaster@…>") is a sender dressed up, not a mail system.
+fn mail_system_sender(from: &[Mailbox]) -> bool {
+    const LOCAL_PARTS: [&str; 4] = ["mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"];
+    const NAMES: [&str; 6] = [
+        "mailer-daemon",
+        "mailer daemon",
+        "postmaster",
+        "mail delivery",
+        "mail system",
+        "delivery status",
+    ];
+    let Some(m) = from.first().filter(|_| from.len() == 1) else {
+        return false;
+    };
+    let name = m.name.as_deref().unwrap_or_default().to_ascii_lowercase();
+    let system_name = NAMES.iter().any(|n| name.contains(n));
+    match m.address.as_deref() {
+        Some(a) => {
+            let local = a.rsplit_once('@').map_or(a, |(l, _)| l).to_ascii_lowercase();
+            LOCAL_PARTS.contains(&local.as_str()) && (name.is_empty() || system_name)
+        }
+        None => system_name,
+    }
+}
+
+/// Whether the text quotes a message's header block: three or more header lines, one of
+/// them `Received:` or `Message-ID:` (which a person's forward does not show).
+fn quotes_headers(text: &str) -> bool {
+    const NAMES: [&str; 8] = [
+        "received:",
+        "message-id:",
+        "from:",
+        "to:",
+        "subject:",
+        "date:",
+        "return-path:",
+        "mime-version:",
+    ];
+    let mut seen = [false; 8];
+    for line in text.lines().take(2000) {
+        let line = line.trim_start().as_bytes();
+        let head = String::from_utf8_lossy(&line[..line.len().min(12)]).to_ascii_lowercase();
+        if let Some(i) = NAMES.iter().position(|n| head.starts_with(n)) {
+            seen[i] = true;
+        }
+    }
+    (seen[0] || seen[1]) && seen.iter().filter(|s| **s).count() >= 3
 }
 
 /// Whether the top-level body is a `multipart/report` (RFC 6522).
@@ -411,10 +484,13 @@ fn read_headers(m: &Message, out: &mut ParsedMail) {
     }
     if out.from.iter().all(|f| f.address.is_none()) {
         out.problems.push(Problem::Malformed {
-            detail: "no valid From address".into(),
+            detail: NO_FROM_ADDRESS.into(),
         });
     }
 }
+
+/// The problem recorded for a From without any address.
+const NO_FROM_ADDRESS: &str = "no valid From address";
 
 /// Fewer letters than this in what the reader sees make a body of pictures.
 pub(crate) const FEW_LETTERS: usize = 20;
@@ -446,6 +522,8 @@ struct Walk<'l> {
     encoding_problems: usize,
     depth_hit: bool,
     parts_hit: bool,
+    /// The top message carries another message or its headers (as a bounce does).
+    returns_message: bool,
 }
 
 impl Walk<'_> {
@@ -505,7 +583,11 @@ impl Walk<'_> {
                 .filter(|id| seen(id) && matches!(m.parts[*id as usize].body, PartType::Text(_)))
                 .collect();
             if !plain.is_empty() {
-                out.html_view_letters = Some(letters);
+                // What the reader sees is the top message's view; an attached message
+                // (a bounce returns one) has its own.
+                if depth == 0 {
+                    out.html_view_letters = Some(letters);
+                }
                 for id in plain {
                     self.body_part(&m.parts[id as usize].body, out);
                 }
@@ -524,6 +606,12 @@ impl Walk<'_> {
                 .content_type()
                 .map(|c| format!("{}/{}", c.ctype(), c.subtype().unwrap_or_default()))
                 .unwrap_or_default();
+            if depth == 0
+                && (matches!(part.body, PartType::Message(_))
+                    || RETURNED_PARTS.iter().any(|t| declared.eq_ignore_ascii_case(t)))
+            {
+                self.returns_message = true;
+            }
             let disposition_attachment = part
                 .content_disposition()
                 .is_some_and(|c| c.ctype().eq_ignore_ascii_case("attachment"));
@@ -615,6 +703,42 @@ fn push_text(text: &mut String, more: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bounces_are_recognised_by_their_sender_and_the_returned_message() {
+        // Written by the project.
+        let quoted = "This is the mail agent at mx.example.\n\nThere was an error delivering your mail.\n\nMessage headers follow.\n\nReceived: from root by mx.example\nSubject: hello\nTo: <ann@elsewhere.example>\nMessage-Id: <1@mx.example>\n";
+        let null_from =
+            format!("From: MAILER-DAEMON <>\nTo: bob@mx.example\nSubject: Mail delivery failed\n\n{quoted}");
+        let mail = parse(null_from.as_bytes(), &Limits::default());
+        assert!(mail.bounce && mail.automatic);
+        assert!(mail.problems.is_empty(), "{:?}", mail.problems);
+        let daemon = format!("From: postmaster@mx.example\nSubject: Undeliverable\n\n{quoted}");
+        assert!(parse(daemon.as_bytes(), &Limits::default()).bounce);
+        // A mail system's address under another name, or without a returned message, is not one.
+        let dressed = format!("From: Bank Service <postmaster@mx.example>\nSubject: Undeliverable\n\n{quoted}");
+        assert!(!parse(dressed.as_bytes(), &Limits::default()).bounce);
+        let bare = "From: MAILER-DAEMON <>\nSubject: Mail delivery failed\n\nRelease your held messages at https://mx.example.host/\n";
+        let mail = parse(bare.as_bytes(), &Limits::default());
+        assert!(!mail.bounce && !mail.automatic);
+        assert!(!mail.problems.is_empty());
+        // A person's forward shows From/Date/Subject/To but not Received or Message-ID.
+        let forward = "From: ann@example.org\nSubject: Fwd: hi\n\n---------- Forwarded message ---------\nFrom: Bob <bob@example.org>\nDate: Mon, 1 Jan 2024\nSubject: hi\nTo: ann@example.org\n";
+        assert!(!parse(forward.as_bytes(), &Limits::default()).bounce);
+        // An attached original counts as returned.
+        let attached = "From: Mail Delivery System <mailer-daemon@mx.example>\nSubject: Undelivered\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nCould not deliver.\n--b\nContent-Type: message/rfc822\n\nFrom: bob@mx.example\nSubject: hi\n\nhi\n--b--\n";
+        assert!(parse(attached.as_bytes(), &Limits::default()).bounce);
+    }
+
+    #[test]
+    fn the_picture_view_is_the_top_messages_own() {
+        // Written by the project: a report whose text view is fine and whose returned
+        // original is an HTML view without letters.
+        let raw = "From: Mail Delivery Subsystem <mailer-daemon@mx.example>\nSubject: Failure\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\n\n--b\nContent-Type: text/html\n\n<p>Your message was not delivered because the address was not found.</p>\n--b\nContent-Type: message/rfc822\n\nFrom: bob@mx.example\nSubject: hi\nMIME-Version: 1.0\nContent-Type: multipart/alternative; boundary=c\n\n--c\nContent-Type: text/plain\n\nhi there\n--c\nContent-Type: text/html\n\n<p><img src=x></p>\n--c--\n--b--\n";
+        let mail = parse(raw.as_bytes(), &Limits::default());
+        assert_eq!(mail.html_view_letters, None);
+        assert!(mail.bounce);
+    }
 
     #[test]
     fn mail_system_notices_are_automatic() {

@@ -2,7 +2,7 @@
 //! claims, look-alikes in any sender address, the Reply-To, and authentication judged
 //! against the claim. [`gather`] runs first; its [`Sender`] is read by every other unit.
 
-use crate::analyze::{family, owner_of, Message};
+use crate::analyze::{family, owner_of, Gathered, Message};
 use crate::auth::{aligned, AuthOutcome, AuthResult};
 use crate::generic;
 use crate::identity::SenderIdentity;
@@ -140,26 +140,17 @@ pub(crate) fn gather(checker: &Checker, mail: &ParsedMail, auth: &AuthOutcome, s
     }
     let from_domain = from.domain();
     let identity = SenderIdentity::of(mail, auth, from_domain.as_deref());
-    if let Some(f) = generic::malformed_from_address(&from) {
+    // A bounce's From is the mail system's own form (`MAILER-DAEMON <>`), not a forged one.
+    if let Some(f) = generic::malformed_from_address(&from).filter(|_| !mail.bounce) {
         s.push(f);
     } else if let Some(f) = generic::sender_on_free_hosting(from_domain.as_deref()) {
         s.push(f);
     }
-    // Signatures seen in the headers or verified (a trusted Authentication-Results names the
-    // signer of a signature the stored copy may no longer carry).
-    let mut signers = mail.dkim_domains.clone();
-    signers.extend(
-        auth.dkim_domains
-            .iter()
-            .filter(|d| !mail.dkim_domains.contains(d))
-            .cloned(),
-    );
-    if let Some(f) = generic::brand_domain_unsigned(from_domain.as_deref(), &signers) {
-        s.push(f);
-    }
     let name = from.name.as_deref().unwrap_or_default();
     let name_findings = [
-        generic::organisation_on_freemail(name, from_domain.as_deref()),
+        // A free-mail provider's own mail system ("Mail Delivery Subsystem") is not an
+        // organisation borrowing a free mailbox.
+        generic::organisation_on_freemail(name, from_domain.as_deref()).filter(|_| !mail.bounce),
         generic::display_name_reference_number(name),
         generic::styled_letters(&mail.subject, name),
         generic::subject_random_token(&mail.subject),
@@ -237,6 +228,51 @@ pub(crate) fn gather(checker: &Checker, mail: &ParsedMail, auth: &AuthOutcome, s
     }
 }
 
+/// A brand's own domain in From without the brand's DKIM signature, when something in the
+/// message leads away from the brand: a link or address off its domains, a Reply-To
+/// elsewhere, a file that is not a picture, a `tel:` link. A notice whose every way out is
+/// the brand's own asks nothing a forger could use (the signature may have been lost in
+/// storage or forwarding); its numbers in the text are judged as numbers.
+pub(crate) fn brand_signature(m: &Message, s: &mut Signals, g: &Gathered) {
+    use crate::attach::Class;
+    let Some(from) = m.sender.domain.as_deref() else { return };
+    // Signatures seen in the headers or verified (a trusted Authentication-Results names the
+    // signer of a signature the stored copy may no longer carry).
+    let mut signers = m.mail.dkim_domains.clone();
+    signers.extend(
+        m.auth
+            .dkim_domains
+            .iter()
+            .filter(|d| !m.mail.dkim_domains.contains(d))
+            .cloned(),
+    );
+    let Some(f) = generic::brand_domain_unsigned(Some(from), &signers) else {
+        return;
+    };
+    let off = |host: &str| !generic::brand_owns(from, host);
+    let elsewhere = g.web_hosts.iter().any(|h| off(h))
+        || g.other_hosts.iter().any(|h| off(h))
+        || m.mail.reply_to.iter().any(|r| r.domain().is_some_and(|d| off(&d)))
+        || m.mail
+            .attachments
+            .iter()
+            .any(|a| !matches!(a.effective_class(), Class::Image | Class::Media) && !is_signature(a))
+        || !g.phones.is_empty();
+    if elsewhere {
+        s.push(f);
+    }
+}
+
+/// An S/MIME or OpenPGP signature part: the sender's signature, not a file for the reader.
+fn is_signature(a: &crate::Attachment) -> bool {
+    const TYPES: [&str; 3] = [
+        "application/pkcs7-signature",
+        "application/x-pkcs7-signature",
+        "application/pgp-signature",
+    ];
+    TYPES.iter().any(|t| a.declared_type.eq_ignore_ascii_case(t))
+}
+
 /// Reply-To: to free mail, or away from the claimed institution.
 pub(crate) fn reply_to(m: &Message, s: &mut Signals) {
     // A list that sends in its own name for a poster ("X via List") points Reply-To at the
@@ -312,6 +348,40 @@ pub(crate) fn authentication(m: &Message, s: &mut Signals) {
                 m.sender.domain.as_deref().unwrap_or("?")
             );
             s.push(Finding::new("AUTH_FAIL", evidence).param("auth", m.auth.summary()));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Fixtures written by the project.
+    use healthguard_core::Checker;
+
+    fn findings(raw: &str) -> Vec<String> {
+        let checker = Checker::new(healthguard_registry::builtin().clone());
+        let mail = crate::parse(raw.as_bytes(), &crate::Limits::default());
+        let a = crate::analyze(&checker, &mail, &crate::AuthOutcome::default());
+        a.findings.into_iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn an_unsigned_brand_notice_counts_only_when_it_leads_away() {
+        let own = "From: Amazon <shipment-tracking@amazon.com>\r\nSubject: Your package was delivered\r\n\r\nTrack it: https://www.amazon.com/progress-tracker and https://m.media-amazon.com/x.png\r\n";
+        assert!(!findings(own).contains(&"BRAND_DOMAIN_UNSIGNED".to_string()));
+        let nothing = "From: DHL <noreply@dhl.de>\r\nSubject: Ihr Paket kommt\r\n\r\nIhr Paket kommt heute.\r\n";
+        assert!(!findings(nothing).contains(&"BRAND_DOMAIN_UNSIGNED".to_string()));
+        for away in [
+            own.replace(
+                "https://m.media-amazon.com/x.png",
+                "https://amazon-tracking.example/login",
+            ),
+            own.replace("Subject:", "Reply-To: help@desk.example\r\nSubject:"),
+            own.replace(
+                "and https://m.media-amazon.com/x.png",
+                "or write to claims@desk.example",
+            ),
+        ] {
+            assert!(findings(&away).contains(&"BRAND_DOMAIN_UNSIGNED".to_string()), "{away}");
         }
     }
 }
