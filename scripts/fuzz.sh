@@ -13,7 +13,7 @@
 # default 262144 bytes). A crash, hang or out-of-memory input is written to
 # fuzz/artifacts/TARGET/ and the script exits 1; keep it as a regression test (SECURITY.md).
 #
-# Environment: FUZZ_RUNS=N runs N inputs per target from a fixed seed (SECONDS still caps
+# Environment: FUZZ_NO_BUILD=1 runs the binaries already built; FUZZ_RUNS=N runs N inputs per target from a fixed seed (SECONDS still caps
 # the time), as CI's smoke run does; FUZZ_TARGET_DIR (default fuzz/target), FUZZ_INSTALL=1 installs cargo-fuzz
 # from crates.io when missing; FUZZ_SKIP_OK=1 exits 0 with a message when nightly or
 # cargo-fuzz cannot be had (CI's smoke run).
@@ -145,9 +145,13 @@ done
 
 # Build every asked target once (release, debug assertions on, ASan off: libFuzzer's own
 # -rss_limit_mb/-malloc_limit_mb bound memory; the Rust code has no unsafe of its own).
+if [[ ${FUZZ_NO_BUILD:-0} == 1 ]]; then
+    echo "fuzz: FUZZ_NO_BUILD=1: running the binaries already built"
+else
 echo "fuzz: building ${targets[*]}"
 (cd fuzz && nice -n 19 cargo +nightly fuzz build --target-dir "$target_dir" -s none -a) \
     >"$root/fuzz/build.log" 2>&1 || { tail -30 "$root/fuzz/build.log"; echo "fuzz: build failed"; exit 1; }
+fi
 bins=$target_dir/x86_64-unknown-linux-gnu/release
 
 # FUZZ_RUNS=N: N executions per target from seed 1 instead of SECONDS (deterministic: CI).
