@@ -27,6 +27,18 @@ use std::sync::Arc;
 pub const MAX_TEXT_BYTES: usize = 256 * 1024;
 /// Most links judged per message.
 pub const MAX_LINKS: usize = 200;
+/// Longest evidence (and explanation parameter) one finding quotes, in bytes; longer ones
+/// are cut at a character boundary and end with `…`.
+pub const MAX_EVIDENCE_BYTES: usize = 1024;
+
+/// Cuts a quoted value to [`MAX_EVIDENCE_BYTES`].
+fn cap_evidence(value: &mut String) {
+    if value.len() > MAX_EVIDENCE_BYTES {
+        let keep = crate::fold::prefix(value, MAX_EVIDENCE_BYTES - '…'.len_utf8()).len();
+        value.truncate(keep);
+        value.push('…');
+    }
+}
 
 /// A message to check.
 #[derive(Debug, Clone, Copy)]
@@ -869,6 +881,15 @@ impl Checker {
             Verdict::Unverified
         };
         findings.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+        // Quoted to people and stored with reports: a finding never carries more than a
+        // bounded piece of the input (a 400 KB link or sender name once made a report of
+        // megabytes).
+        for f in &mut findings {
+            cap_evidence(&mut f.evidence);
+            for (_, v) in &mut f.params {
+                cap_evidence(v);
+            }
+        }
         Analysis {
             kind: s.kind,
             verdict,

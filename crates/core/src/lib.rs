@@ -36,7 +36,7 @@ mod sms;
 
 pub use analysis::{Analysis, Finding, InputKind, Verdict};
 pub use catalogue::{Catalogue, Composite, Entry};
-pub use checker::{Checker, Input, Signals, TextRead, MAX_LINKS, MAX_TEXT_BYTES};
+pub use checker::{Checker, Input, Signals, TextRead, MAX_EVIDENCE_BYTES, MAX_LINKS, MAX_TEXT_BYTES};
 pub use i18n::{render, Catalog, Texts};
 pub use lang::detect as detect_language;
 pub use lexicon::{LexLang, Lexicon, LureHit, LEXICON_LANGS};

@@ -3,6 +3,8 @@
 
 #[path = "../tests/support/registry.rs"]
 mod registry;
+#[path = "../tests/support/worst.rs"]
+mod worst;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
@@ -111,6 +113,16 @@ fn bench(c: &mut Criterion) {
     g.bench_function("lookalike", |b| b.iter(|| index.check(black_box("nfz-zwrot-pl.com"))));
     g.bench_function("idn_homoglyph", |b| {
         b.iter(|| index.check(black_box("xn--80aa0cbo.ro")))
+    });
+    // The heaviest valid hosts (`tests/props.rs` asserts they are the size bound).
+    let worst = worst::worst_case_hosts();
+    g.throughput(Throughput::Elements(worst.len() as u64));
+    g.bench_function("worst_case", |b| {
+        b.iter(|| {
+            for h in &worst {
+                black_box(index.check(black_box(h)));
+            }
+        })
     });
     g.throughput(Throughput::Elements(MIX.len() as u64));
     g.bench_function("mix", |b| {

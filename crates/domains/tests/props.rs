@@ -171,19 +171,27 @@ fn one_megabyte_inputs_are_refused_quickly() {
     }
 }
 
+/// The heaviest hosts the index analyses: 125 one-letter labels; labels full of protected
+/// names; many tokens. Their time is measured by the `check/worst_case` criterion bench
+/// (BENCHMARKS.md), not here: a timed assertion flakes on a loaded machine. What is asserted
+/// is the bound that keeps the work finite: a host is analysed only while it is a valid DNS
+/// name (at most 253 bytes, labels of at most 63), and one byte or label more is refused
+/// before any analysis.
 #[test]
-fn worst_case_valid_hosts_are_fast() {
-    // 127 one-letter labels; 63-byte labels full of protected names; many tokens.
-    let many_labels = vec!["a"; 125].join(".") + ".pl";
-    let tokens = vec!["nfz"; 15].join("-");
-    let heavy = format!("{tokens}.{tokens}.{tokens}.nfz-gov-pl.com");
-    let subs = vec!["nfz.gov"; 30].join(".") + ".example.com";
-    for h in [many_labels.as_str(), heavy.as_str(), subs.as_str()] {
-        assert!(to_ascii(h).is_some(), "{h}");
-        let t = Instant::now();
-        for _ in 0..100 {
-            let _ = index().check(h);
-        }
-        assert!(t.elapsed() < Duration::from_millis(200), "{h}: {:?}", t.elapsed());
+fn worst_case_valid_hosts_are_bounded() {
+    for h in support::worst_case_hosts() {
+        let ascii = to_ascii(&h).unwrap_or_else(|| panic!("{h} is a valid host"));
+        assert!(ascii.len() <= 253, "{h}");
+        assert!(ascii.split('.').all(|l| l.len() <= 63), "{h}");
+        let first = index().check(&h);
+        assert_eq!(index().check(&h), first, "{h}: the same answer every time");
     }
+    // Past the bounds: refused, so no analysis at all.
+    let too_long = vec!["a"; 127].join(".") + ".pl";
+    assert!(too_long.len() > 253);
+    assert_eq!(to_ascii(&too_long), None);
+    assert_eq!(index().check(&too_long), Assessment::Unrelated);
+    let long_label = format!("{}.pl", "nfz".repeat(22));
+    assert_eq!(to_ascii(&long_label), None);
+    assert_eq!(index().check(&long_label), Assessment::Unrelated);
 }

@@ -54,6 +54,14 @@ pub use html::{scan as scan_html, HtmlLink, HtmlScan};
 pub use lists::{is_freemail, unwrap_redirector, Redirect};
 pub use parse::{parse, Hop, Mailbox, ParsedMail, Problem, RawHeader};
 
+/// Types one attachment as the parser does (magic bytes, archive listing and nested
+/// archives within `limits`), with a fresh decompression budget of
+/// `limits.max_decompressed_bytes`. For the archive fuzz target and hostile-input tests.
+pub fn classify_attachment(name: Option<&str>, declared_type: &str, data: &[u8], limits: &Limits) -> Attachment {
+    let mut budget = limits.max_decompressed_bytes;
+    attach::classify(name, declared_type, data, false, limits, &mut budget)
+}
+
 use std::path::PathBuf;
 use std::time::Duration;
 

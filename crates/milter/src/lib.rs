@@ -163,12 +163,22 @@ async fn accept(listener: &Listener) -> std::io::Result<Stream> {
     }
 }
 
-async fn serve_connection(stream: Stream, shared: Arc<Shared>) {
+/// Serves one milter conversation over any byte stream: a socket, or bytes in memory (the
+/// fuzz target and the hostile-input tests use this, with no network). Returns the protocol
+/// or I/O error that ended the conversation early, if any.
+pub async fn serve_io<RW>(io: RW, shared: Arc<Shared>) -> Result<(), miltr_server::Error<session::Error>>
+where
+    RW: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send,
+{
     let mut session = session::Session::new(shared);
     let mut server = miltr_server::Server::new(&mut session, false, MAX_PACKET);
+    server.handle_connection(io.compat()).await
+}
+
+async fn serve_connection(stream: Stream, shared: Arc<Shared>) {
     let result = match stream {
-        Stream::Tcp(s) => server.handle_connection(s.compat()).await,
-        Stream::Unix(s) => server.handle_connection(s.compat()).await,
+        Stream::Tcp(s) => serve_io(s, shared).await,
+        Stream::Unix(s) => serve_io(s, shared).await,
     };
     if let Err(e) = result {
         // The MTA hung up mid-conversation or spoke something else: its milter timeout and

@@ -70,14 +70,29 @@ pub enum LoadError {
     Signature(String),
 }
 
-/// Reads every `.toml` and `.sig` file under `dir` (recursively).
+/// Largest registry file read (the built-in packs are at most a few tens of KiB): 4 MiB.
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+/// Largest registry directory read, all files together: 32 MiB.
+pub const MAX_TOTAL_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Reads every `.toml` and `.sig` file under `dir` (recursively). A file larger than
+/// [`MAX_FILE_BYTES`], or files larger than [`MAX_TOTAL_BYTES`] together, refuse the
+/// directory before they are read.
 pub fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, LoadError> {
     let mut out = Vec::new();
-    read_into(dir, dir, &mut out)?;
+    let mut total = 0;
+    read_into(dir, dir, &mut out, &mut total)?;
     Ok(out)
 }
 
-fn read_into(root: &Path, dir: &Path, out: &mut Vec<SourceFile>) -> Result<(), LoadError> {
+fn too_large(path: &Path, what: String) -> LoadError {
+    LoadError::Io {
+        path: path.display().to_string(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, what),
+    }
+}
+
+fn read_into(root: &Path, dir: &Path, out: &mut Vec<SourceFile>, total: &mut u64) -> Result<(), LoadError> {
     let io = |path: &Path| {
         let path = path.display().to_string();
         move |source| LoadError::Io { path, source }
@@ -85,9 +100,34 @@ fn read_into(root: &Path, dir: &Path, out: &mut Vec<SourceFile>) -> Result<(), L
     for entry in std::fs::read_dir(dir).map_err(io(dir))? {
         let path = entry.map_err(io(dir))?.path();
         if path.is_dir() {
-            read_into(root, &path, out)?;
+            read_into(root, &path, out, total)?;
         } else if path.extension().is_some_and(|e| e == "toml" || e == "sig") {
-            let bytes = std::fs::read(&path).map_err(io(&path))?;
+            let len = std::fs::metadata(&path).map_err(io(&path))?.len();
+            if len > MAX_FILE_BYTES {
+                return Err(too_large(
+                    &path,
+                    format!("{len} bytes: larger than {MAX_FILE_BYTES}, not a registry file"),
+                ));
+            }
+            *total += len;
+            if *total > MAX_TOTAL_BYTES {
+                return Err(too_large(
+                    &path,
+                    format!("the registry's files are larger than {MAX_TOTAL_BYTES} bytes together"),
+                ));
+            }
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(
+                &mut std::io::Read::take(std::fs::File::open(&path).map_err(io(&path))?, MAX_FILE_BYTES + 1),
+                &mut bytes,
+            )
+            .map_err(io(&path))?;
+            if bytes.len() as u64 > MAX_FILE_BYTES {
+                return Err(too_large(
+                    &path,
+                    format!("larger than {MAX_FILE_BYTES} bytes, not a registry file"),
+                ));
+            }
             let text = String::from_utf8(bytes).map_err(|_| LoadError::Io {
                 path: path.display().to_string(),
                 source: std::io::Error::new(std::io::ErrorKind::InvalidData, "file is not valid UTF-8"),

@@ -163,6 +163,9 @@ pub async fn check(State(state): State<AppState>, JsonBody(req): JsonBody<CheckR
 
 /// Reads an uploaded e-mail: the raw body, or the first file of a multipart form.
 async fn read_upload(req: Request, limit: usize) -> Result<Vec<u8>, ApiError> {
+    if let Some(e) = crate::error::declared_too_large(req.headers(), limit) {
+        return Err(e);
+    }
     let is_multipart = req
         .headers()
         .get(header::CONTENT_TYPE)

@@ -142,6 +142,20 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
 #[derive(Debug)]
 pub struct JsonBody<T>(pub T);
 
+/// 413 when the request declares (`Content-Length`) a body larger than `limit`: answered
+/// from the headers alone, without waiting for a body that a slow or hostile client may
+/// never send.
+pub fn declared_too_large(headers: &axum::http::HeaderMap, limit: usize) -> Option<ApiError> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()?;
+    (declared > limit as u64).then(|| ApiError::too_large(limit))
+}
+
 /// The largest JSON body the API reads; set per route by [`crate::app::router`].
 #[derive(Debug, Clone, Copy)]
 pub struct JsonLimit(pub usize);
@@ -167,6 +181,9 @@ where
                 "unsupported_media_type",
                 "send the request as JSON with the header Content-Type: application/json",
             ));
+        }
+        if let Some(e) = declared_too_large(req.headers(), limit) {
+            return Err(e);
         }
         let bytes = Bytes::from_request(req, state)
             .await

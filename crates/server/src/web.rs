@@ -334,6 +334,9 @@ impl Fields {
 
 /// Reads a form sent as multipart/form-data (with the optional .eml) or url-encoded.
 async fn read_form(req: Request, limit: usize) -> Result<Fields, ApiError> {
+    if let Some(e) = crate::error::declared_too_large(req.headers(), limit) {
+        return Err(e);
+    }
     let content_type = req
         .headers()
         .get(header::CONTENT_TYPE)
