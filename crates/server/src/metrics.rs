@@ -44,7 +44,7 @@ pub struct Metrics {
     /// Route pattern → counters (the set of routes is bounded: patterns, not paths).
     routes: RwLock<HashMap<String, RouteStats>>,
     /// (kind, verdict) → count, indexed `kind * 4 + verdict`.
-    verdicts: [AtomicU64; 20],
+    verdicts: [AtomicU64; InputKind::ALL.len() * 4],
     /// Reports stored (acknowledged).
     reports_stored: AtomicU64,
     /// Reports refused because storage failed.
@@ -262,10 +262,12 @@ mod tests {
         m.request("/v1/check", "POST", 200, Duration::from_micros(700));
         m.request("/v1/check", "POST", 200, Duration::from_millis(20));
         m.verdict(InputKind::Sms, Verdict::Phishing);
+        m.verdict(InputKind::Call, Verdict::Suspicious);
         let text = m.render();
         assert!(text.contains("healthguard_http_requests_total{route=\"/v1/check\",method=\"POST\",status=\"200\"} 2"));
         assert!(text.contains("healthguard_http_request_duration_seconds_bucket{route=\"/v1/check\",le=\"0.001\"} 1"));
         assert!(text.contains("healthguard_http_request_duration_seconds_bucket{route=\"/v1/check\",le=\"+Inf\"} 2"));
         assert!(text.contains("healthguard_verdicts_total{kind=\"sms\",verdict=\"phishing\"} 1"));
+        assert!(text.contains("healthguard_verdicts_total{kind=\"call\",verdict=\"suspicious\"} 1"));
     }
 }

@@ -8,6 +8,10 @@ use healthguard_server::RateLimit;
 use serde_json::json;
 use std::time::Duration;
 
+/// A caller script written for the tests: "the accident", money for treatment now.
+const CALL_SCRIPT: &str =
+    "Pani syn miał wypadek i jest w szpitalu. Potrzebne są pieniądze na leczenie, 20 000 zł, jeszcze dziś.";
+
 #[test]
 fn healthz_and_security_headers() {
     let s = TestServer::start("healthz", |_| {});
@@ -74,6 +78,13 @@ fn check_answers_the_cli_json_for_every_kind() {
             Input::Phone("+48 22 572 60 00"),
         ),
         (json!({"kind": "text", "text": NFZ_SMS}), Input::Text(NFZ_SMS)),
+        (
+            json!({"kind": "call", "number": "+48 512 345 678", "text": CALL_SCRIPT}),
+            Input::Call {
+                number: Some("+48 512 345 678"),
+                text: CALL_SCRIPT,
+            },
+        ),
     ];
     for (body, input) in cases {
         let a = post_json(&s.url("/v1/check"), &body);
