@@ -40,7 +40,7 @@ pub fn run(cmd: EvalCommand) -> Result<u8> {
                         flagged.push((host.to_string(), l.imitates, l.technique.name()));
                     }
                     Assessment::Unrelated => {
-                        if healthguard_domains::health_bait(host).is_some() {
+                        if checker.domains().health_bait(host).is_some() {
                             bait.push(host.to_string());
                         }
                     }

@@ -99,7 +99,7 @@ fn check_item(checker: &Checker, item: &Value, channel: &str, body: &str) -> Ana
             number: item["number"].as_str(),
             text: body,
         }),
-        "email" if sender.is_some_and(|s| s.contains('@') || looks_like_domain(s)) => {
+        "email" if sender.is_some_and(|s| s.contains('@') || healthguard_domains::registrable_domain(s).is_some()) => {
             let sender = sender.unwrap_or_default();
             let address = if sender.contains('@') {
                 sender.to_string()
@@ -123,23 +123,15 @@ fn check_item(checker: &Checker, item: &Value, channel: &str, body: &str) -> Ana
     }
 }
 
-/// `name.tld` or deeper, letters, digits, hyphens and dots only.
-fn looks_like_domain(s: &str) -> bool {
-    s.contains('.')
-        && !s.starts_with('.')
-        && !s.ends_with('.')
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn bare_domains_and_names_are_told_apart() {
-        assert!(looks_like_domain("ministerodellasalute.pro.it"));
-        assert!(!looks_like_domain("Min Salute"));
-        assert!(!looks_like_domain("[CPAM SANTÉ]"));
-        assert!(!looks_like_domain("localhost"));
+        // A sender quoted as a bare domain becomes the From domain; a name stays a name.
+        let domain = |s: &str| healthguard_domains::registrable_domain(s).is_some();
+        assert!(domain("ministerodellasalute.pro.it"));
+        assert!(!domain("Min Salute"));
+        assert!(!domain("[CPAM SANTÉ]"));
+        assert!(!domain("localhost"));
     }
 }

@@ -597,9 +597,7 @@ impl Checker {
                     strength: 1,
                 }),
                 TextPhrase::Lure(kind, lang) => {
-                    if !crate::lexicon::negated_request(kind, &folded.text[..m.start])
-                        && !self.lexicon.in_person(kind, &folded.text, m.start, m.end)
-                    {
+                    if self.lexicon.counts(kind, &folded.text, m.start, m.end) {
                         lures.push((kind, phrase(), lang));
                     }
                 }
@@ -1000,7 +998,7 @@ impl Checker {
                     HostKind::FileHosting => out.push((Finding::new("FILE_HOSTING", shown.clone()), None)),
                     HostKind::IpAddress | HostKind::Ordinary => {}
                 }
-                if let Some(word) = healthguard_domains::health_bait(&link.host) {
+                if let Some(word) = self.domains.health_bait(&link.host) {
                     out.push((
                         Finding::new("HEALTH_BAIT_HOST", shown.clone()).param("word", word),
                         None,

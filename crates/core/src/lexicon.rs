@@ -90,7 +90,7 @@ const NEGATIONS: [&str; 9] = ["not", "never", "t", "nie", "nigdy", "nu", "niciod
 
 /// Whether a lure of this kind, after the folded text `before`, is a negated request
 /// ("please do not reply to this email"): advice, not a lure.
-pub(crate) fn negated_request(kind: LureKind, before: &str) -> bool {
+fn negated_request(kind: LureKind, before: &str) -> bool {
     is_request(kind) && negated(before)
 }
 
@@ -196,8 +196,7 @@ impl Lexicon {
     pub fn find(&self, text: &Folded) -> Vec<LureHit> {
         self.phrases
             .find(text)
-            .filter(|m| !negated_request(m.payload.0, &text.text[..m.start]))
-            .filter(|m| !self.in_person(m.payload.0, &text.text, m.start, m.end))
+            .filter(|m| self.counts(m.payload.0, &text.text, m.start, m.end))
             .map(|m| LureHit {
                 kind: m.payload.0,
                 lang: m.payload.1,
@@ -207,11 +206,18 @@ impl Lexicon {
             .collect()
     }
 
+    /// Whether a lure of `kind` matched at folded `start..end` of `text` is a request of the
+    /// message: not negated just before it ([`negated_request`]) and not placed in person
+    /// ([`Lexicon::in_person`]).
+    pub(crate) fn counts(&self, kind: LureKind, text: &str, start: usize, end: usize) -> bool {
+        !negated_request(kind, &text[..start]) && !self.in_person(kind, text, start, end)
+    }
+
     /// Whether a lure asking for identity data or documents at folded `start..end` of
     /// `text` is placed in person by a phrase within a few words of it ("give the code and
     /// your PESEL at the pharmacy"): then it tells the reader what to show at a counter and
     /// asks nothing through the message.
-    pub(crate) fn in_person(&self, kind: LureKind, text: &str, start: usize, end: usize) -> bool {
+    fn in_person(&self, kind: LureKind, text: &str, start: usize, end: usize) -> bool {
         if !matches!(kind, LureKind::PersonalId | LureKind::Documents) || self.in_person.is_empty() {
             return false;
         }

@@ -13,7 +13,6 @@ const WORDS_TXT: &str = include_str!("../../../data/lists/health_bait_words.txt"
 struct Words {
     health: Vec<&'static str>,
     bait: Table<()>,
-    signals: Signals,
 }
 
 static WORDS: LazyLock<Words> = LazyLock::new(|| {
@@ -37,16 +36,12 @@ static WORDS: LazyLock<Words> = LazyLock::new(|| {
             _ => {}
         }
     }
-    Words {
-        health,
-        bait,
-        signals: Signals::embedded(),
-    }
+    Words { health, bait }
 });
 
-/// The health word that makes `host` health bait, if it is (see the module docs). `host` is
-/// any host name; invalid ones are never bait.
-pub fn health_bait(host: &str) -> Option<&'static str> {
+/// The health word that makes `host` health bait, if it is (see the module docs); the cheap
+/// TLDs are those of `signals`. `host` is any host name; invalid ones are never bait.
+pub(crate) fn health_bait(host: &str, signals: &Signals) -> Option<&'static str> {
     let ascii = crate::to_ascii(host)?;
     let registrable = crate::registrable_domain(&ascii)?;
     let suffix = registrable.split_once('.').map_or("", |(_, s)| s);
@@ -57,7 +52,7 @@ pub fn health_bait(host: &str) -> Option<&'static str> {
         .iter()
         .find(|w| body.split('.').any(|label| label.contains(*w)))?;
     let tld = ascii.rsplit('.').next().unwrap_or("");
-    let abused = words.signals.get(tld).tld_abused;
+    let abused = signals.get(tld).tld_abused;
     let bait_token = body
         .split(|c: char| !c.is_ascii_lowercase())
         .filter(|t| !t.is_empty())
@@ -74,6 +69,10 @@ pub fn health_bait(host: &str) -> Option<&'static str> {
 mod tests {
     use super::*;
 
+    fn bait(host: &str) -> Option<&'static str> {
+        health_bait(host, &Signals::embedded())
+    }
+
     #[test]
     fn fake_pharmacy_shapes_are_bait() {
         for (host, word) in [
@@ -83,7 +82,7 @@ mod tests {
             ("best-pharmacysale.com", "pharmacy"),
             ("healthrefund-portal.net", "health"),
         ] {
-            assert_eq!(health_bait(host), Some(word), "{host}");
+            assert_eq!(bait(host), Some(word), "{host}");
         }
     }
 
@@ -99,7 +98,7 @@ mod tests {
             "",
             "not a host",
         ] {
-            assert_eq!(health_bait(host), None, "{host}");
+            assert_eq!(bait(host), None, "{host}");
         }
     }
 }

@@ -534,6 +534,13 @@ impl DomainIndex {
         &self.restricted
     }
 
+    /// The health word that makes `host` a health bait host (a fake pharmacy's shape: a
+    /// health word on a cheap TLD or beside offer and account words), if it is; see
+    /// `bait.rs`. Registry domains are the caller's to exclude.
+    pub fn health_bait(&self, host: &str) -> Option<&'static str> {
+        crate::bait::health_bait(host, &self.signals)
+    }
+
     /// Same as [`crate::classify_host`], with the lists held in hash tables.
     pub fn classify_host(&self, host: &str) -> HostKind {
         self.lists.classify(host)

@@ -161,7 +161,6 @@ mod index;
 mod lists;
 mod signals;
 
-pub use bait::health_bait;
 pub use index::DomainIndex;
 
 /// A protected (official) domain of an institution.
