@@ -31,6 +31,31 @@ pub const MAX_LINKS: usize = 200;
 /// are cut at a character boundary and end with `…`.
 pub const MAX_EVIDENCE_BYTES: usize = 1024;
 
+/// Letters a text needs before its language is trusted to rule out another language's
+/// words: e-mails and long pastes have them, most SMS do not.
+const LANGUAGE_GATE_LETTERS: usize = 300;
+
+/// The language of a long text, from its own words (not from the lures found in it).
+fn known_language(sample: &str) -> Option<Lang> {
+    let letters = sample
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .take(LANGUAGE_GATE_LETTERS)
+        .count();
+    (letters >= LANGUAGE_GATE_LETTERS)
+        .then(|| crate::lang::detect(sample, &[]))
+        .flatten()
+}
+
+/// Whether a one-word lure phrase of another language's lexicon is, in a text whose
+/// language is known, more likely a word of that text's own language ("restituire" is the
+/// Romanian refund and the Italian "to give back"). English phrases count in any text
+/// (kits mix them in), and so do phrases of several words, which rarely cross languages.
+fn false_friend(phrase: &str, lexicon: LexLang, text: Option<Lang>) -> bool {
+    let Some(text) = text else { return false };
+    lexicon.code() != "en" && lexicon.explained() != Some(text) && !phrase.trim().contains(char::is_whitespace)
+}
+
 /// Cuts a quoted value to [`MAX_EVIDENCE_BYTES`].
 fn cap_evidence(value: &mut String) {
     if value.len() > MAX_EVIDENCE_BYTES {
@@ -838,7 +863,11 @@ impl Checker {
         // Lures: one finding per kind, the first phrase as evidence.
         let mut lure_kinds: Vec<LureKind> = Vec::new();
         let mut lure_langs: Vec<(Lang, usize)> = Lang::ALL.iter().map(|l| (*l, 0)).collect();
+        let text_language = known_language(&s.language_sample);
         for (kind, phrase, lang) in &s.lures {
+            if false_friend(phrase, *lang, text_language) {
+                continue;
+            }
             if let Some(v) = lure_langs.iter_mut().find(|(l, _)| Some(*l) == lang.explained()) {
                 v.1 += 1;
             }

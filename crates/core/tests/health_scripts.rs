@@ -185,3 +185,23 @@ fn a_body_holding_its_own_suffix_is_named_by_it_not_by_www() {
     let imitated = hit.lookalike().map(|l| l.imitates.as_str());
     assert_eq!(imitated, Some("www.nhs.uk"), "{hit:?}");
 }
+
+#[test]
+fn a_one_word_lure_of_another_language_is_not_read_in_a_long_text() {
+    // "restituire" is the Romanian refund and the Italian "to give back": in a long Italian
+    // text it is Italian; in a long Romanian one it stays the Romanian lure.
+    let italian = "Gentile cliente, grazie per il tuo ordine. Il pacco è partito oggi dal nostro magazzino \
+        e arriverà entro tre giorni lavorativi. Se l'articolo non ti piace puoi restituire il prodotto \
+        entro trenta giorni dalla consegna, seguendo le istruzioni che trovi nella sezione ordini del \
+        tuo profilo. Per qualsiasi domanda il nostro servizio clienti è disponibile tutti i giorni. \
+        Ti auguriamo una buona giornata e speriamo di rivederti presto nel nostro negozio.";
+    let a = checker().check(Input::Text(italian));
+    assert!(!codes(&a).contains(&"LURE_REFUND"), "{:?}", codes(&a));
+    let romanian = "Stimate asigurat, vă informăm că pentru anul trecut aveți dreptul la restituire \
+        din partea casei de asigurări. Pentru a primi banii trebuie să completați formularul atașat și \
+        să ne trimiteți datele contului bancar cât mai curând, altfel dosarul va fi închis. Vă mulțumim \
+        pentru înțelegere și vă dorim o zi bună din partea echipei noastre de relații cu publicul, care \
+        vă stă la dispoziție de luni până vineri pentru orice întrebare legată de dosar.";
+    let a = checker().check(Input::Text(romanian));
+    assert!(codes(&a).contains(&"LURE_REFUND"), "{:?}", codes(&a));
+}
