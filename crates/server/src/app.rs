@@ -296,7 +296,18 @@ async fn edge(State(state): State<AppState>, req: Request, next: Next) -> Respon
     let method = req.method().clone();
     let cacheable = route_name == "/assets/{file}";
     let timeout = state.0.request_timeout;
-    let mut res = match tokio::time::timeout(timeout, next.run(req)).await {
+    let run = async {
+        if cross_site_write(&method, req.headers()) {
+            return ApiError::new(
+                StatusCode::FORBIDDEN,
+                "cross_site",
+                "a form or request sent from another site is refused; use this site's own page",
+            )
+            .into_response();
+        }
+        next.run(req).await
+    };
+    let mut res = match tokio::time::timeout(timeout, run).await {
         Ok(res) => res,
         Err(_) => ApiError::new(
             StatusCode::REQUEST_TIMEOUT,
@@ -314,6 +325,32 @@ async fn edge(State(state): State<AppState>, req: Request, next: Next) -> Respon
         .metrics
         .request(route_name, method.as_str(), res.status().as_u16(), start.elapsed());
     res
+}
+
+/// Whether a request that may change state (anything but GET, HEAD, OPTIONS) was sent by a
+/// page of another site: the CSRF guard of the anonymous forms and the API. A browser says so
+/// in `Sec-Fetch-Site` (only `same-origin` and `none`, typed by the user, pass), or else in
+/// `Origin`, which must name this host. Requests with neither (curl, API clients, old
+/// browsers) carry no one's ambient authority and pass: nothing here rests on cookies.
+pub(crate) fn cross_site_write(method: &Method, headers: &axum::http::HeaderMap) -> bool {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return false;
+    }
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return !matches!(site.as_bytes(), b"same-origin" | b"none");
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return false;
+    };
+    let host = headers.get(header::HOST).map(HeaderValue::as_bytes);
+    let authority = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.strip_prefix("http://").or_else(|| o.strip_prefix("https://")));
+    match (authority, host) {
+        (Some(a), Some(h)) => !a.as_bytes().eq_ignore_ascii_case(h),
+        _ => true,
+    }
 }
 
 async fn limit_checks(State(state): State<AppState>, req: Request, next: Next) -> Response {
