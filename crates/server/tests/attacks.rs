@@ -80,11 +80,15 @@ fn cross_site_posts_are_refused_and_same_site_ones_pass() {
         }
     }
     // Nothing was stored by the refused reports.
-    let metrics = get(&s.url("/metrics")).text();
-    assert!(
-        !metrics.contains("healthguard_reports_total{result=\"stored\"} 1"),
-        "{metrics}"
-    );
+    let stored = |s: &TestServer| {
+        let metrics = get(&s.url("/metrics")).text();
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix("healthguard_reports_total{outcome=\"stored\"} "))
+            .map(|n| n.trim().parse::<u64>().unwrap())
+            .unwrap_or_else(|| panic!("no stored-reports counter: {metrics}"))
+    };
+    assert_eq!(stored(&s), 0);
 
     // The site's own page (a browser says same-origin, or its Origin is this host), a URL
     // typed by the user, and clients that send neither header are served.
@@ -100,6 +104,7 @@ fn cross_site_posts_are_refused_and_same_site_ones_pass() {
         let a = json_raw(s.addr, "/v1/reports", report_json, extra);
         assert!(a.status == 200 || a.status == 201, "{extra:?}: {}", a.text());
     }
+    assert_eq!(stored(&s), 2 * same.len() as u64);
     // Reading stays open to everyone (GET is never state-changing here).
     let a = get_raw(s.addr, "/", "Sec-Fetch-Site: cross-site\r\n");
     assert_eq!(a.status, 200);
