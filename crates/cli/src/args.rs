@@ -384,6 +384,17 @@ pub struct ServeArgs {
     /// A forwarder or mailing list whose ARC seal is trusted (repeatable).
     #[arg(long = "trusted-arc-sealer", value_name = "DOMAIN")]
     pub trusted_arc_sealers: Vec<String>,
+    /// Feeds and registry refreshed while serving.
+    #[command(flatten)]
+    pub refresh: RefreshArgs,
+    /// Registry selection.
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+}
+
+/// What `serve` and `milter` refresh while running, without a restart.
+#[derive(Debug, Args, Clone)]
+pub struct RefreshArgs {
     /// With --feeds: download the feeds again every this many hours and swap them in
     /// without a restart (a feed that fails keeps its last good copy).
     #[arg(long, value_name = "HOURS", requires = "feeds", value_parser = clap::value_parser!(u32).range(1..))]
@@ -391,9 +402,10 @@ pub struct ServeArgs {
     /// Feeds configuration for --feeds-refresh (default: the built-in one).
     #[arg(long, value_name = "FILE", requires = "feeds_refresh")]
     pub feeds_config: Option<PathBuf>,
-    /// Registry selection.
-    #[command(flatten)]
-    pub registry: RegistryArgs,
+    /// Look for a new active registry in the data directory (`healthguard registry
+    /// update`) every this many seconds, and on SIGHUP; 0: on SIGHUP only. Not with --registry.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub registry_poll: u64,
 }
 
 /// `healthguard milter`.
@@ -417,6 +429,13 @@ pub struct MilterArgs {
     /// Log lines on standard error: for people, or one JSON object per line.
     #[arg(long, value_enum, default_value_t = LogFormat::Human)]
     pub log_format: LogFormat,
+    /// Data directory whose active registry (`healthguard registry update --data DIR`) is
+    /// used when it is newer than the built-in one.
+    #[arg(long, value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    /// Feeds and registry refreshed while running.
+    #[command(flatten)]
+    pub refresh: RefreshArgs,
     /// Registry selection.
     #[command(flatten)]
     pub registry: RegistryArgs,
@@ -479,6 +498,30 @@ pub enum RegistryCommand {
         key: PathBuf,
         /// Registry directory.
         dir: PathBuf,
+    },
+    /// Install a new registry as the active one of a data directory, for `serve` and
+    /// `milter` (which pick it up without a restart). Only a registry signed by the
+    /// publisher's key, lint-clean and newer than the active and built-in ones is taken.
+    #[command(after_help = "Exit codes: 0 installed, 2 not newer than the registry in use \
+(nothing changed), 3 refused: unreadable, invalid, unsigned or signed by another key (nothing changed).")]
+    Update {
+        /// A registry directory (signed: registry.sig) or a bundle file (`registry bundle`).
+        source: PathBuf,
+        /// Data directory (as `serve --data`).
+        #[arg(long, value_name = "DIR", default_value = "healthguard-data")]
+        data: PathBuf,
+        /// The publisher's public key. Pinned in DIR/registry.pub by the first update;
+        /// later updates use the pinned key and refuse another.
+        #[arg(long, value_name = "FILE")]
+        pubkey: Option<PathBuf>,
+    },
+    /// Write a registry directory (signed or not) as one bundle file, for `registry update`.
+    Bundle {
+        /// Registry directory.
+        dir: PathBuf,
+        /// The bundle file to write.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
     },
     /// Verify a registry directory's signature.
     Verify {

@@ -3,9 +3,10 @@
 use crate::args::{LogFormat, MilterArgs};
 use crate::registry_cmd;
 use anyhow::{Context, Result};
+use healthguard_feeds::SharedIndex;
 use healthguard_milter::{Config, Listen, State};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Where the configuration file is looked for when `--config` is not given.
 const DEFAULT_CONFIG: &str = "/etc/healthguard/healthguard.toml";
@@ -20,17 +21,60 @@ pub fn run(args: MilterArgs) -> Result<u8> {
         crate::write_stdout(&format!("configuration from {source}:\n{config:#?}\n"))?;
         return Ok(0);
     }
-    let checker = Arc::new(registry_cmd::checker(&args.registry)?);
+    let (registry, watch) = registry_cmd::select_live(&args.registry, args.data.as_deref())?;
+    // Feeds in one shared index: refreshed on the schedule of --feeds-refresh (as `serve`
+    // does) and read again on SIGHUP, without rebuilding anything else.
+    let feeds = match &args.registry.feeds {
+        Some(dir) => {
+            let shared = Arc::new(SharedIndex::new(crate::feeds::load(dir, &registry)?));
+            if let Some(hours) = args.refresh.feeds_refresh {
+                let feeds_config = crate::feeds::read_config(args.refresh.feeds_config.as_deref())?;
+                crate::feeds::refresh_every(hours, feeds_config, dir.clone(), registry.clone(), shared.clone());
+            }
+            Some(shared)
+        }
+        None => None,
+    };
+    let listings = || feeds.clone().map(|f| f as Arc<dyn healthguard_core::Listings>);
+    let checker = Arc::new(registry_cmd::checker_on(registry.clone(), &args.registry, listings())?);
     init_logs(args.log_format);
     let shared = healthguard_milter::shared(checker, config).map_err(|e| anyhow::anyhow!("milter: {e}"))?;
     let described = describe(&listen);
-    // SIGHUP: the same file and flags, the registry and the model read again.
-    let reload = move || -> std::result::Result<State, String> {
+    let every = (watch.is_some() && args.refresh.registry_poll > 0)
+        .then(|| std::time::Duration::from_secs(args.refresh.registry_poll));
+    let current = Mutex::new((registry, watch));
+    // SIGHUP (`force`): the same file and flags, the registry, the model and the feeds read
+    // again. On the schedule: a new state only when a newer active registry was installed.
+    let reload = move |force: bool| -> std::result::Result<Option<State>, String> {
+        let mut guard = current.lock().unwrap_or_else(|p| p.into_inner());
+        let (registry, watch) = &mut *guard;
+        let newer = match watch {
+            Some(w) => w.poll(force),
+            None if force => registry_cmd::select(&args.registry)
+                .map(Some)
+                .map_err(|e| format!("{e:#}")),
+            None => Ok(None),
+        };
+        match newer {
+            Ok(Some(r)) => *registry = r,
+            Ok(None) if !force => return Ok(None),
+            Ok(None) => {}
+            Err(e) => return Err(e),
+        }
         let (config, _) = self::config(&args).map_err(|e| format!("{e:#}"))?;
-        let checker = registry_cmd::checker(&args.registry).map_err(|e| format!("{e:#}"))?;
-        State::new(Arc::new(checker), config)
+        if force {
+            if let (Some(dir), Some(shared)) = (&args.registry.feeds, &feeds) {
+                let index = crate::feeds::load(dir, registry).map_err(|e| format!("{e:#}"))?;
+                shared.replace(index);
+            }
+        }
+        let listings = feeds.clone().map(|f| f as Arc<dyn healthguard_core::Listings>);
+        let checker =
+            registry_cmd::checker_on(registry.clone(), &args.registry, listings).map_err(|e| format!("{e:#}"))?;
+        State::new(Arc::new(checker), config).map(Some)
     };
-    healthguard_milter::run_until_signal(&listen, shared, reload).with_context(|| format!("milter on {described}"))?;
+    healthguard_milter::run_until_signal(&listen, shared, every, reload)
+        .with_context(|| format!("milter on {described}"))?;
     Ok(0)
 }
 

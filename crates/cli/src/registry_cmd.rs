@@ -2,8 +2,8 @@
 
 use crate::args::{Format, RegistryArgs, RegistryCommand};
 use anyhow::{bail, Context, Result};
-use healthguard_registry::{self as registry, Registry, SourceFile};
-use std::path::Path;
+use healthguard_registry::{self as registry, active, Registry, SourceFile};
+use std::path::{Path, PathBuf};
 
 /// The registry chosen on the command line: built-in, or a directory that passed lint and
 /// (unless explicitly allowed unsigned) its signature check.
@@ -12,17 +12,150 @@ use std::path::Path;
 pub fn checker(args: &RegistryArgs) -> Result<healthguard_core::Checker> {
     let registry = select(args)?;
     let feeds = match &args.feeds {
-        Some(dir) => Some(crate::feeds::load(dir, &registry)?),
+        Some(dir) => Some(std::sync::Arc::new(crate::feeds::load(dir, &registry)?) as _),
         None => None,
     };
+    checker_on(registry, args, feeds)
+}
+
+/// The checker on `registry` with `--model` and the given feeds.
+pub fn checker_on(
+    registry: Registry,
+    args: &RegistryArgs,
+    feeds: Option<std::sync::Arc<dyn healthguard_core::Listings>>,
+) -> Result<healthguard_core::Checker> {
     let mut checker = healthguard_core::Checker::new(registry);
     if let Some(path) = &args.model {
         checker = checker.with_model(crate::learn::read_model(path)?);
     }
     if let Some(index) = feeds {
-        checker = checker.with_listings(std::sync::Arc::new(index));
+        checker = checker.with_listings(index);
     }
     Ok(checker)
+}
+
+/// The registry of a long-running command (`serve`, `milter`): `--registry DIR` when given;
+/// else the active registry of `data` (`registry update`) when it is newer than the
+/// built-in one, else the built-in one. With a data directory and no `--registry`, also
+/// the watch that finds the next active registry.
+pub fn select_live(args: &RegistryArgs, data: Option<&Path>) -> Result<(Registry, Option<ActiveWatch>)> {
+    let Some(data) = data.filter(|_| args.registry.is_none()) else {
+        return Ok((select(args)?, None));
+    };
+    let builtin = registry::builtin();
+    let stamp = active::stamp(data);
+    let active = active::load_active(data).with_context(|| {
+        format!(
+            "the active registry of {} (remove {} to use the built-in one)",
+            data.display(),
+            active::active_path(data).display()
+        )
+    })?;
+    let chosen = match active {
+        Some(r) if newer(&r.version, &builtin.version) => r,
+        Some(r) => {
+            eprintln!(
+                "healthguard: the active registry {} of {} is not newer than the built-in {}: using the built-in one",
+                r.version,
+                data.display(),
+                builtin.version
+            );
+            builtin.clone()
+        }
+        None => builtin.clone(),
+    };
+    let watch = ActiveWatch {
+        data: data.to_path_buf(),
+        stamp,
+        version: chosen.version.clone(),
+    };
+    Ok((chosen, Some(watch)))
+}
+
+fn newer(a: &str, b: &str) -> bool {
+    active::compare_versions(a, b) == Some(std::cmp::Ordering::Greater)
+}
+
+/// Watches a data directory's active registry.
+#[derive(Debug)]
+pub struct ActiveWatch {
+    data: PathBuf,
+    stamp: Option<active::Stamp>,
+    version: String,
+}
+
+impl ActiveWatch {
+    /// A registry newer than the one in use, when one was installed since the last call
+    /// (`force`: read it again even if its file looks unchanged). An unreadable or refused
+    /// one is an error; the registry in use stays.
+    pub fn poll(&mut self, force: bool) -> std::result::Result<Option<Registry>, String> {
+        let stamp = active::stamp(&self.data);
+        if !force && stamp == self.stamp {
+            return Ok(None);
+        }
+        self.stamp = stamp;
+        match active::load_active(&self.data) {
+            Ok(Some(r)) if newer(&r.version, &self.version) => {
+                self.version = r.version.clone();
+                Ok(Some(r))
+            }
+            Ok(Some(r)) if r.version == self.version => Ok(None),
+            Ok(Some(r)) => Err(format!(
+                "the active registry {} is not newer than {} in use: ignored",
+                r.version, self.version
+            )),
+            Ok(None) => Ok(None),
+            Err(e) => Err(format!(
+                "the active registry of {} refused, {} stays: {e}",
+                self.data.display(),
+                self.version
+            )),
+        }
+    }
+
+    /// The `serve` side: a [`healthguard_server::Reload`] every `seconds` (0: SIGHUP only).
+    pub fn into_reload(self, seconds: u64) -> healthguard_server::Reload {
+        let watch = std::sync::Mutex::new(self);
+        healthguard_server::Reload {
+            every: (seconds > 0).then(|| std::time::Duration::from_secs(seconds)),
+            registry: std::sync::Arc::new(move |force| {
+                let mut w = watch.lock().unwrap_or_else(|p| p.into_inner());
+                match w.poll(force) {
+                    Ok(r) => r,
+                    Err(e) => {
+                        eprintln!("healthguard: {e}");
+                        None
+                    }
+                }
+            }),
+        }
+    }
+}
+
+/// `registry update`: exit 0 installed, 2 not newer, 3 refused.
+fn update(source: &Path, data: &Path, pubkey: Option<&Path>) -> Result<u8> {
+    let files = active::read_source(source)?;
+    let key = pubkey.map(read_text).transpose()?;
+    match active::install(data, &files, key.as_deref(), &registry::builtin().version) {
+        Ok(done) => {
+            println!(
+                "installed registry {} ({} institutions) in {}, replacing {}; serve and milter pick it up within their --registry-poll or on SIGHUP",
+                done.version,
+                done.institutions,
+                active::active_path(data).display(),
+                done.previous
+            );
+            Ok(0)
+        }
+        Err(e @ active::UpdateError::NotNewer { .. }) => {
+            eprintln!("healthguard: {e}; nothing changed");
+            Ok(2)
+        }
+        Err(e) => {
+            eprintln!("healthguard: {e}; nothing changed");
+            Ok(crate::EXIT_INPUT_ERROR)
+        }
+    }
 }
 
 pub fn select(args: &RegistryArgs) -> Result<Registry> {
@@ -145,6 +278,26 @@ pub fn run(cmd: RegistryCommand) -> Result<u8> {
                 r.version,
                 r.institutions.len(),
                 path.display()
+            );
+            Ok(0)
+        }
+        RegistryCommand::Update { source, data, pubkey } => update(&source, &data, pubkey.as_deref()),
+        RegistryCommand::Bundle { dir, out } => {
+            let files = registry::read_dir(&dir)?;
+            let r = registry::load(&files).map_err(registry::LoadError::Invalid)?;
+            std::fs::write(&out, active::bundle_text(&files))
+                .with_context(|| format!("cannot write {}", out.display()))?;
+            let signed = files.iter().any(|f| f.path == registry::SIGNATURE_FILE);
+            println!(
+                "wrote registry {} ({} files{}) to {}",
+                r.version,
+                files.len(),
+                if signed {
+                    ", signed"
+                } else {
+                    ", NOT signed: `registry update` will refuse it"
+                },
+                out.display()
             );
             Ok(0)
         }

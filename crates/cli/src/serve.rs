@@ -9,8 +9,9 @@ use std::sync::Arc;
 
 /// Runs the server until Ctrl-C or SIGTERM.
 pub fn run(args: ServeArgs) -> Result<u8> {
-    let registry = registry_cmd::select(&args.registry)?;
+    let (registry, watch) = registry_cmd::select_live(&args.registry, Some(&args.data))?;
     let mut config = ServeConfig::new(args.listen, args.data, registry);
+    config.reload = watch.map(|w| w.into_reload(args.refresh.registry_poll));
     if args.no_rate_limit {
         config.limits.check_rate = None;
         config.limits.report_rate = None;
@@ -21,8 +22,8 @@ pub fn run(args: ServeArgs) -> Result<u8> {
     }
     if let Some(dir) = &args.registry.feeds {
         let feeds = Arc::new(SharedIndex::new(crate::feeds::load(dir, &config.registry)?));
-        if let Some(hours) = args.feeds_refresh {
-            let feeds_config = crate::feeds::read_config(args.feeds_config.as_deref())?;
+        if let Some(hours) = args.refresh.feeds_refresh {
+            let feeds_config = crate::feeds::read_config(args.refresh.feeds_config.as_deref())?;
             crate::feeds::refresh_every(hours, feeds_config, dir.clone(), config.registry.clone(), feeds.clone());
         }
         config.listings = Some(feeds);

@@ -1,6 +1,9 @@
 //! `healthguard milter`: its configuration file and flags, and the process answering the
 //! milter protocol until SIGTERM. (Behind a real Postfix: scripts/postfix-test.sh.)
 
+#[path = "support/registry.rs"]
+mod registry_support;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
 
@@ -171,4 +174,66 @@ fn json_logs_are_one_object_per_line() {
     );
     signal(&child, "-TERM");
     assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+/// A running milter takes a registry installed by `registry update` on its schedule, without
+/// a restart, and reads its feeds again on SIGHUP into the same shared index.
+#[test]
+fn a_running_milter_takes_a_registry_update_without_a_restart() {
+    use registry_support::{healthguard, signed_registry};
+    let dir = std::env::temp_dir().join(format!("healthguard-milter-regupdate-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (data, feeds) = (dir.join("data"), dir.join("feeds"));
+    std::fs::create_dir_all(&feeds).unwrap();
+    let (secret, public) = (dir.join("k.secret"), dir.join("k.pub"));
+    let out = healthguard(&[
+        "registry".as_ref(),
+        "keygen".as_ref(),
+        "--secret".as_ref(),
+        secret.as_os_str(),
+        "--public".as_ref(),
+        public.as_os_str(),
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let install = |version: &str| {
+        let reg = dir.join(version);
+        signed_registry(&reg, version, false, &secret);
+        let out = healthguard(&[
+            "registry".as_ref(),
+            "update".as_ref(),
+            reg.as_os_str(),
+            "--data".as_ref(),
+            data.as_os_str(),
+            "--pubkey".as_ref(),
+            public.as_os_str(),
+        ]);
+        assert!(out.status.success(), "{out:?}");
+    };
+    install("2099.1.1");
+    let mut child = bin()
+        .args([
+            "milter",
+            "--listen",
+            "inet:127.0.0.1:0",
+            "--registry-poll",
+            "1",
+            "--data",
+        ])
+        .arg(&data)
+        .arg("--feeds")
+        .arg(&feeds)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    wait_for(&mut stderr, "listen=inet:");
+    install("2099.1.2");
+    let line = wait_for(&mut stderr, "reloaded the configuration and the registry");
+    assert!(line.contains("registry=2099.1.2"), "{line}");
+    signal(&child, "-HUP");
+    let line = wait_for(&mut stderr, "reloaded the configuration and the registry");
+    assert!(line.contains("registry=2099.1.2"), "{line}");
+    signal(&child, "-TERM");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,6 +1,10 @@
 //! `healthguard serve` as a user starts it: a real process on a real socket, stopped and
 //! started again on the same data directory. The SMS was written by the HealthGuard project.
 
+#[path = "support/registry.rs"]
+mod registry_support;
+
+use registry_support::{healthguard, signed_registry};
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -14,9 +18,14 @@ struct Server {
 
 impl Server {
     fn start(data: &std::path::Path, port: u16) -> Server {
+        Server::start_with(data, port, &[])
+    }
+
+    fn start_with(data: &std::path::Path, port: u16, extra: &[&str]) -> Server {
         let child = Command::new(env!("CARGO_BIN_EXE_healthguard"))
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
             .arg(data)
+            .args(extra)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -116,4 +125,122 @@ fn serve_checks_files_a_report_and_keeps_it_across_a_restart() {
     assert_ne!(status, 200, "a wrong token must not open the report");
     server.stop();
     let _ = std::fs::remove_dir_all(&data);
+}
+
+/// `registry update` refuses a wrong signature, an older or equal version and a corrupt
+/// file with their own exit codes and messages, leaving the active registry alone; a good
+/// update is answered by a running `serve` without a restart.
+#[test]
+fn registry_update_refuses_bad_ones_and_a_running_server_takes_a_good_one() {
+    let dir = std::env::temp_dir().join(format!("healthguard-cli-regupdate-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = dir.join("data");
+    let (secret, public) = (dir.join("k.secret"), dir.join("k.pub"));
+    let (other_secret, other_public) = (dir.join("o.secret"), dir.join("o.pub"));
+    for (s, p) in [(&secret, &public), (&other_secret, &other_public)] {
+        let out = healthguard(&[
+            "registry".as_ref(),
+            "keygen".as_ref(),
+            "--secret".as_ref(),
+            s.as_os_str(),
+            "--public".as_ref(),
+            p.as_os_str(),
+        ]);
+        assert!(out.status.success(), "{out:?}");
+    }
+    let update = |source: &std::path::Path, key: Option<&std::path::Path>| {
+        let mut args: Vec<&std::ffi::OsStr> = vec![
+            "registry".as_ref(),
+            "update".as_ref(),
+            source.as_os_str(),
+            "--data".as_ref(),
+            data.as_os_str(),
+        ];
+        if let Some(k) = key {
+            args.extend(["--pubkey".as_ref(), k.as_os_str()]);
+        }
+        let out = healthguard(&args);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr),
+        )
+    };
+
+    // A first registry, newer than the built-in one, installed before the server starts.
+    let first = dir.join("r1");
+    signed_registry(&first, "2099.1.1", false, &secret);
+    // Signed by another key than the one given: refused, nothing installed.
+    let wrong = dir.join("wrong");
+    signed_registry(&wrong, "2099.1.1", false, &other_secret);
+    let (code, text) = update(&wrong, Some(&public));
+    assert_eq!(code, Some(3), "{text}");
+    assert!(text.contains("signature check failed"), "{text}");
+    assert!(!data.join("registry.bundle.json").exists());
+    let (code, text) = update(&first, Some(&public));
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("installed registry 2099.1.1"), "{text}");
+
+    let port = free_port();
+    let server = Server::start_with(&data, port, &["--registry-poll", "1"]);
+    let version = |server: &Server| json_body(&server.request("GET", "/healthz", "").1)["registry"].clone();
+    assert_eq!(version(&server), "2099.1.1");
+    let url = r#"{"kind":"url","url":"https://nfz-zwrot-pl.com/"}"#;
+    let (status, body) = server.request("POST", "/v1/check", url);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json_body(&body)["verdict"], "phishing", "{body}");
+
+    // Equal, older, another key (even well signed), a corrupt file: refused, exit 2 or 3.
+    let (code, text) = update(&first, None);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(
+        text.contains("registry 2099.1.1 refused: not newer than the active registry 2099.1.1"),
+        "{text}"
+    );
+    let older = dir.join("older");
+    signed_registry(&older, "2099.1.0", false, &secret);
+    let (code, text) = update(&older, None);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("not newer than the active registry 2099.1.1"), "{text}");
+    let rotated = dir.join("rotated");
+    signed_registry(&rotated, "2099.2.1", false, &other_secret);
+    let (code, text) = update(&rotated, Some(&other_public));
+    assert_eq!(code, Some(3), "{text}");
+    assert!(text.contains("pins another public key"), "{text}");
+    let corrupt = dir.join("corrupt.json");
+    std::fs::write(
+        &corrupt,
+        b"{\"format\":\"healthguard-registry-bundle-1\",\"files\":[{\"pa",
+    )
+    .unwrap();
+    let (code, text) = update(&corrupt, None);
+    assert_eq!(code, Some(3), "{text}");
+    assert!(text.contains("not a registry bundle"), "{text}");
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(version(&server), "2099.1.1", "refused updates change nothing");
+
+    // A good update, as a bundle file: the running server answers with it within its poll.
+    let good = dir.join("r2");
+    signed_registry(&good, "2099.1.2", true, &secret);
+    let bundle = dir.join("r2.json");
+    let out = healthguard(&[
+        "registry".as_ref(),
+        "bundle".as_ref(),
+        good.as_os_str(),
+        "--out".as_ref(),
+        bundle.as_os_str(),
+    ]);
+    assert!(out.status.success(), "{out:?}");
+    let (code, text) = update(&bundle, None);
+    assert_eq!(code, Some(0), "{text}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while version(&server) != "2099.1.2" {
+        assert!(Instant::now() < deadline, "the server did not take the new registry");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let (status, body) = server.request("POST", "/v1/check", url);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(json_body(&body)["verdict"], "official", "{body}");
+    server.stop();
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -124,6 +124,10 @@ fn bench(c: &mut Criterion) {
             }
         })
     });
+    // Inputs refused by their length (`tests/props.rs` asserts they allocate nothing).
+    let huge = "nfz-".repeat(1 << 18);
+    g.throughput(Throughput::Elements(1));
+    g.bench_function("refused_one_megabyte", |b| b.iter(|| index.check(black_box(&huge))));
     g.throughput(Throughput::Elements(MIX.len() as u64));
     g.bench_function("mix", |b| {
         b.iter(|| {

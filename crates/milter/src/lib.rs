@@ -188,14 +188,17 @@ async fn serve_connection(stream: Stream, shared: Arc<Shared>) {
 }
 
 /// Binds `listen` and serves until SIGINT or SIGTERM, on a multi-threaded runtime of its
-/// own; logs the bound address once connections are accepted. On SIGHUP `reload` builds a
-/// new [`State`] (the configuration file and registry read again) on a blocking thread: it
-/// replaces the old one for new transactions without closing any connection; when it fails
-/// the old state stays and the error is logged. The listen address needs a restart.
+/// own; logs the bound address once connections are accepted. On SIGHUP `reload(true)`
+/// builds a new [`State`] (the configuration file and registry read again) on a blocking
+/// thread, and every `every` (when given) `reload(false)` may build one (a new active
+/// registry, say; `Ok(None)`: nothing changed): it replaces the old one for new
+/// transactions without closing any connection; when it fails the old state stays and the
+/// error is logged. The listen address needs a restart.
 pub fn run_until_signal(
     listen: &Listen,
     shared: Shared,
-    reload: impl Fn() -> Result<State, String> + Send + Sync + 'static,
+    every: Option<std::time::Duration>,
+    reload: impl Fn(bool) -> Result<Option<State>, String> + Send + Sync + 'static,
 ) -> std::io::Result<()> {
     use tokio::signal::unix::{signal, SignalKind};
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
@@ -213,18 +216,42 @@ pub fn run_until_signal(
         let reloader = tokio::spawn({
             let shared = Arc::clone(&shared);
             let reload = Arc::new(reload);
+            let mut tick = every.map(|every| {
+                let mut t = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+                t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                t
+            });
             async move {
-                while hup.recv().await.is_some() {
+                loop {
+                    let ticked = async {
+                        match tick.as_mut() {
+                            Some(t) => {
+                                t.tick().await;
+                            }
+                            None => std::future::pending::<()>().await,
+                        }
+                    };
+                    let force = tokio::select! {
+                        got = hup.recv() => {
+                            if got.is_none() {
+                                return;
+                            }
+                            true
+                        }
+                        () = ticked => false,
+                    };
                     let reload = Arc::clone(&reload);
-                    match tokio::task::spawn_blocking(move || reload()).await {
-                        Ok(Ok(state)) => {
+                    match tokio::task::spawn_blocking(move || reload(force)).await {
+                        Ok(Ok(Some(state))) => {
                             let old = shared.current();
                             if state.config.listen != old.config.listen {
                                 tracing::warn!(listen = %old.config.listen, "reload: a new listen address needs a restart");
                             }
+                            let registry = state.checker.registry().version.clone();
                             shared.replace(state);
-                            tracing::info!("reloaded the configuration and the registry");
+                            tracing::info!(registry = %registry, "reloaded the configuration and the registry");
                         }
+                        Ok(Ok(None)) => {}
                         Ok(Err(e)) => tracing::error!(error = %e, "reload failed, the previous configuration stays"),
                         Err(e) => tracing::error!(error = %e, "reload failed, the previous configuration stays"),
                     }

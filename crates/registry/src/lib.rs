@@ -12,6 +12,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod active;
 mod load;
 mod model;
 pub mod pack;

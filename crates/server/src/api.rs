@@ -157,8 +157,7 @@ pub async fn check(State(state): State<AppState>, JsonBody(req): JsonBody<CheckR
         return Err(ApiError::bad_request(problem));
     }
     let (_, analysis) = state.analyze(submission).await?;
-    let report = state.checker().report(&analysis, &state.0.catalog, lang);
-    Ok(json_response(StatusCode::OK, &report))
+    Ok(verdict_response(&state, &analysis, lang))
 }
 
 /// Reads an uploaded e-mail: the raw body, or the first file of a multipart form.
@@ -231,8 +230,21 @@ pub async fn check_email(
     let lang = parse_lang(q.lang.as_deref())?;
     let raw = read_upload(req, state.0.max_upload_bytes).await?;
     let (_, analysis) = state.analyze(Submission::Email { raw }).await?;
-    let report = state.checker().report(&analysis, &state.0.catalog, lang);
-    Ok(json_response(StatusCode::OK, &report))
+    Ok(verdict_response(&state, &analysis, lang))
+}
+
+/// Header naming the registry version a verdict was explained with.
+pub const REGISTRY_HEADER: &str = "healthguard-registry";
+
+/// A verdict's JSON, with the registry version in [`REGISTRY_HEADER`].
+fn verdict_response(state: &AppState, analysis: &healthguard_core::Analysis, lang: Option<Lang>) -> Response {
+    let checker = state.checker();
+    let report = checker.report(analysis, &state.0.catalog, lang);
+    let mut res = json_response(StatusCode::OK, &report);
+    if let Ok(v) = axum::http::HeaderValue::from_str(&checker.registry().version) {
+        res.headers_mut().insert(REGISTRY_HEADER, v);
+    }
+    res
 }
 
 /// `POST /v1/reports` answer.
@@ -389,7 +401,8 @@ pub async fn report_status(
 )]
 pub async fn institutions(State(state): State<AppState>, Query(q): Query<LangQuery>) -> Result<Response, ApiError> {
     let lang = parse_lang(q.lang.as_deref())?.unwrap_or(Lang::En);
-    let docs = &state.0.registry;
+    let live = state.live();
+    let docs = &live.registry;
     let bytes = docs
         .lists
         .iter()
@@ -411,7 +424,7 @@ pub async fn institutions(State(state): State<AppState>, Query(q): Query<LangQue
 )]
 pub async fn institution(State(state): State<AppState>, Path(id): Path<String>) -> Result<Response, ApiError> {
     state
-        .0
+        .live()
         .registry
         .one
         .get(&id)
@@ -426,7 +439,7 @@ pub async fn institution(State(state): State<AppState>, Path(id): Path<String>) 
     responses((status = 200, description = "`{version, advisories: [{institution, id, date, title, channels, indicators, …}]}`", body = Object))
 )]
 pub async fn advisories(State(state): State<AppState>) -> Response {
-    json_bytes(state.0.registry.advisories.clone())
+    json_bytes(state.live().registry.advisories.clone())
 }
 
 /// `GET /healthz` answer.
@@ -450,7 +463,7 @@ pub async fn healthz(State(state): State<AppState>) -> Response {
     let body = Health {
         status: if storage { "ok" } else { "degraded" }.into(),
         storage,
-        registry: state.0.registry.version.clone(),
+        registry: state.live().registry.version.clone(),
     };
     let status = if storage {
         StatusCode::OK

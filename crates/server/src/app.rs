@@ -34,7 +34,10 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 pub struct AppState(pub(crate) Arc<Inner>);
 
 pub(crate) struct Inner {
-    pub analyzer: Analyzer,
+    /// What depends on the registry; swapped whole when a new registry arrives.
+    live: std::sync::RwLock<Arc<Live>>,
+    /// What a new checker is built with, beside the registry.
+    parts: Parts,
     pub catalog: Catalog,
     pub web: WebTexts,
     pub store: Arc<dyn ReportStore>,
@@ -44,24 +47,64 @@ pub(crate) struct Inner {
     pub max_json_bytes: usize,
     pub max_upload_bytes: usize,
     pub request_timeout: Duration,
+}
+
+/// The checker and the registry's serialised views, built from one registry.
+pub(crate) struct Live {
+    pub analyzer: Analyzer,
     pub registry: api::RegistryDocs,
+}
+
+struct Parts {
+    model: Option<healthguard_core::bayes::Model>,
+    listings: Option<Arc<dyn healthguard_core::Listings>>,
+    mail_auth: crate::MailAuth,
+    max_upload_bytes: usize,
+}
+
+impl Parts {
+    fn live(&self, registry: healthguard_registry::Registry) -> Live {
+        let checker = Checker::new(registry);
+        let checker = match &self.model {
+            Some(model) => checker.with_model(model.clone()),
+            None => checker,
+        };
+        let checker = match &self.listings {
+            Some(listings) => checker.with_listings(listings.clone()),
+            None => checker,
+        };
+        let registry = api::RegistryDocs::new(checker.registry());
+        Live {
+            analyzer: Analyzer::new(checker, &self.mail_auth, self.max_upload_bytes),
+            registry,
+        }
+    }
+}
+
+/// The checker in use when it was asked for (a new registry swaps in a new one; this one
+/// stays valid while held).
+pub struct CheckerRef(Arc<Live>);
+
+impl std::ops::Deref for CheckerRef {
+    type Target = Checker;
+    fn deref(&self) -> &Checker {
+        &self.0.analyzer.checker
+    }
 }
 
 impl AppState {
     /// Builds the state from a configuration and an opened store.
     pub fn new(config: &ServeConfig, store: Arc<dyn ReportStore>) -> AppState {
-        let checker = Checker::new(config.registry.clone());
-        let checker = match &config.model {
-            Some(model) => checker.with_model(model.clone()),
-            None => checker,
+        let parts = Parts {
+            model: config.model.clone(),
+            listings: config.listings.clone(),
+            mail_auth: config.mail_auth.clone(),
+            max_upload_bytes: config.limits.max_upload_bytes,
         };
-        let checker = match &config.listings {
-            Some(listings) => checker.with_listings(listings.clone()),
-            None => checker,
-        };
-        let registry = api::RegistryDocs::new(checker.registry());
+        let live = parts.live(config.registry.clone());
         AppState(Arc::new(Inner {
-            analyzer: Analyzer::new(checker, &config.mail_auth, config.limits.max_upload_bytes),
+            live: std::sync::RwLock::new(Arc::new(live)),
+            parts,
             catalog: Catalog::builtin(),
             web: WebTexts::builtin(),
             store,
@@ -71,7 +114,6 @@ impl AppState {
             max_json_bytes: config.limits.max_json_bytes,
             max_upload_bytes: config.limits.max_upload_bytes,
             request_timeout: config.limits.request_timeout,
-            registry,
         }))
     }
 
@@ -80,20 +122,38 @@ impl AppState {
         &self.0.store
     }
 
-    /// The checker.
-    pub fn checker(&self) -> &Checker {
-        &self.0.analyzer.checker
+    /// The checker in use.
+    pub fn checker(&self) -> CheckerRef {
+        CheckerRef(self.live())
+    }
+
+    pub(crate) fn live(&self) -> Arc<Live> {
+        match self.0.live.read() {
+            Ok(guard) => Arc::clone(&guard),
+            // A writer only assigns an Arc and cannot panic half-way; take the value.
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    /// Builds a checker on `registry` (with the same model, feeds and e-mail
+    /// authentication) and swaps it in: requests under way finish on the old one.
+    pub fn replace_registry(&self, registry: healthguard_registry::Registry) {
+        let live = Arc::new(self.0.parts.live(registry));
+        match self.0.live.write() {
+            Ok(mut guard) => *guard = live,
+            Err(poisoned) => *poisoned.into_inner() = live,
+        }
     }
 
     /// Analyses a submission: small ones inline, large ones on the blocking pool.
     pub(crate) async fn analyze(&self, sub: Submission) -> Result<(Submission, Analysis), ApiError> {
+        let live = self.live();
         let (sub, analysis) = if sub.len() <= INLINE_CHECK_BYTES {
-            let analysis = self.0.analyzer.analyze(&sub);
+            let analysis = live.analyzer.analyze(&sub);
             (sub, analysis)
         } else {
-            let state = self.clone();
             tokio::task::spawn_blocking(move || {
-                let analysis = state.0.analyzer.analyze(&sub);
+                let analysis = live.analyzer.analyze(&sub);
                 (sub, analysis)
             })
             .await
@@ -236,7 +296,18 @@ async fn edge(State(state): State<AppState>, req: Request, next: Next) -> Respon
     let method = req.method().clone();
     let cacheable = route_name == "/assets/{file}";
     let timeout = state.0.request_timeout;
-    let mut res = match tokio::time::timeout(timeout, next.run(req)).await {
+    let run = async {
+        if cross_site_write(&method, req.headers()) {
+            return ApiError::new(
+                StatusCode::FORBIDDEN,
+                "cross_site",
+                "a form or request sent from another site is refused; use this site's own page",
+            )
+            .into_response();
+        }
+        next.run(req).await
+    };
+    let mut res = match tokio::time::timeout(timeout, run).await {
         Ok(res) => res,
         Err(_) => ApiError::new(
             StatusCode::REQUEST_TIMEOUT,
@@ -254,6 +325,32 @@ async fn edge(State(state): State<AppState>, req: Request, next: Next) -> Respon
         .metrics
         .request(route_name, method.as_str(), res.status().as_u16(), start.elapsed());
     res
+}
+
+/// Whether a request that may change state (anything but GET, HEAD, OPTIONS) was sent by a
+/// page of another site: the CSRF guard of the anonymous forms and the API. A browser says so
+/// in `Sec-Fetch-Site` (only `same-origin` and `none`, typed by the user, pass), or else in
+/// `Origin`, which must name this host. Requests with neither (curl, API clients, old
+/// browsers) carry no one's ambient authority and pass: nothing here rests on cookies.
+pub(crate) fn cross_site_write(method: &Method, headers: &axum::http::HeaderMap) -> bool {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return false;
+    }
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return !matches!(site.as_bytes(), b"same-origin" | b"none");
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return false;
+    };
+    let host = headers.get(header::HOST).map(HeaderValue::as_bytes);
+    let authority = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.strip_prefix("http://").or_else(|| o.strip_prefix("https://")));
+    match (authority, host) {
+        (Some(a), Some(h)) => !a.as_bytes().eq_ignore_ascii_case(h),
+        _ => true,
+    }
 }
 
 async fn limit_checks(State(state): State<AppState>, req: Request, next: Next) -> Response {

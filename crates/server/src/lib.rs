@@ -36,7 +36,7 @@ pub mod ratelimit;
 pub mod store;
 mod web;
 
-pub use app::{router, AppState, CONTENT_SECURITY_POLICY};
+pub use app::{router, AppState, CheckerRef, CONTENT_SECURITY_POLICY};
 pub use message::{MailAuth, Submission};
 pub use ratelimit::RateLimit;
 
@@ -105,6 +105,72 @@ pub struct ServeConfig {
     pub model: Option<healthguard_core::bayes::Model>,
     /// Threat feeds (`healthguard feeds update`); may refresh themselves while serving.
     pub listings: Option<std::sync::Arc<dyn healthguard_core::Listings>>,
+    /// Where a new registry comes from while serving (`healthguard registry update`).
+    pub reload: Option<Reload>,
+}
+
+/// A source of new registries while serving: asked every `every` and on SIGHUP, on a
+/// blocking thread; a registry it returns is swapped in for new requests (requests under
+/// way finish on the old one).
+#[derive(Clone)]
+pub struct Reload {
+    /// How often to ask; `None`: on SIGHUP only.
+    pub every: Option<Duration>,
+    /// The source: `true` on SIGHUP (read again even if nothing seems changed). `None`: keep
+    /// the registry in use (the source logs why, when something failed).
+    pub registry: Arc<dyn Fn(bool) -> Option<Registry> + Send + Sync>,
+}
+
+impl std::fmt::Debug for Reload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reload")
+            .field("every", &self.every)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Asks `reload` on its schedule and on SIGHUP; swaps what it returns into `state`.
+async fn watch_registry(reload: Reload, state: AppState) {
+    #[cfg(unix)]
+    let mut hup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    let mut tick = reload.every.map(|every| {
+        let mut t = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        t
+    });
+    loop {
+        let hup_recv = async {
+            #[cfg(unix)]
+            if let Some(h) = hup.as_mut() {
+                return h.recv().await.is_some();
+            }
+            std::future::pending::<bool>().await
+        };
+        let ticked = async {
+            match tick.as_mut() {
+                Some(t) => {
+                    t.tick().await;
+                }
+                None => std::future::pending::<()>().await,
+            }
+        };
+        let force = tokio::select! {
+            got = hup_recv => {
+                if !got {
+                    return;
+                }
+                true
+            }
+            () = ticked => false,
+        };
+        let source = Arc::clone(&reload.registry);
+        if let Ok(Some(registry)) = tokio::task::spawn_blocking(move || source(force)).await {
+            let old = state.checker().registry().version.clone();
+            let new = registry.version.clone();
+            state.replace_registry(registry);
+            eprintln!("HealthGuard: registry {new} in use (was {old})");
+        }
+    }
 }
 
 impl ServeConfig {
@@ -119,6 +185,7 @@ impl ServeConfig {
             workers: None,
             model: None,
             listings: None,
+            reload: None,
         }
     }
 }
@@ -173,6 +240,7 @@ pub struct Server {
     state: AppState,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    watcher: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Server {
@@ -199,6 +267,10 @@ impl Server {
         let app = router(state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let header_timeout = config.limits.header_timeout;
+        let watcher = config
+            .reload
+            .clone()
+            .map(|reload| tokio::spawn(watch_registry(reload, state.clone())));
         let task = tokio::spawn(serve_until(listener, app, header_timeout, async {
             let _ = rx.await;
         }));
@@ -207,6 +279,7 @@ impl Server {
             state,
             shutdown: Some(tx),
             task,
+            watcher,
         })
     }
 
@@ -225,6 +298,9 @@ impl Server {
     pub async fn stop(mut self) -> anyhow::Result<()> {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
+        }
+        if let Some(w) = self.watcher.take() {
+            w.abort();
         }
         match tokio::time::timeout(Duration::from_secs(10), &mut self.task).await {
             Ok(Ok(result)) => result.context("the server failed")?,
