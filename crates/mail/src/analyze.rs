@@ -87,9 +87,10 @@ type Unit = fn(&Message, &mut Signals, &mut Gathered);
 
 /// Every e-mail signal unit, in the order they run (later ones read what earlier ones
 /// gathered). The sender part ([`sender::gather`]) runs before them.
-pub(crate) const UNITS: [(&str, Unit); 11] = [
+pub(crate) const UNITS: [(&str, Unit); 12] = [
     ("reply_to", |m, s, _| sender::reply_to(m, s)),
     ("listed", listed::sender),
+    ("envelope", crate::envelope::envelope),
     ("authentication", |m, s, _| sender::authentication(m, s)),
     ("content", content::text),
     ("html_links", html_links::html),

@@ -35,6 +35,7 @@ mod auth;
 pub mod authres;
 mod content;
 pub mod dns;
+mod envelope;
 mod generic;
 mod html;
 mod html_links;

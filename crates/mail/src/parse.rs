@@ -153,13 +153,16 @@ pub struct ParsedMail {
     pub reply_to: Vec<Mailbox>,
     /// `Return-Path` address (empty for a null reverse path).
     pub return_path: Option<String>,
+    /// `Return-Path: <>`: the null reverse path of bounces and automatic notices.
+    pub null_reverse_path: bool,
     /// Mailing-list headers (RFC 2369, RFC 2919), when the message came through a list or a
     /// bulk sender.
     pub list: ListHeaders,
     /// A notice written by a mail system, not by a person or a sender's campaign: a report
-    /// (`multipart/report`: delivery status, read receipt, feedback report), a message with
-    /// a null reverse path (`Return-Path: <>`, which RFC 5321 §4.5.5 reserves for bounces and
-    /// other automatic replies) or one marked `Auto-Submitted` (RFC 3834).
+    /// (`multipart/report`: delivery status, read receipt, feedback report), a bounce, a mail
+    /// system's message with a null reverse path (`Return-Path: <>`, which RFC 5321 §4.5.5
+    /// reserves for bounces and other automatic replies) or one marked `Auto-Submitted`
+    /// (RFC 3834). A null path alone does not make a notice: anyone can send with one.
     pub automatic: bool,
     /// A bounce: the From is a mail system's (`MAILER-DAEMON`, `postmaster`, "Mail Delivery
     /// System", or the null address `<>`) and the message returns a message (an attached
@@ -238,7 +241,7 @@ pub fn parse(raw: &[u8], limits: &Limits) -> ParsedMail {
         return out;
     };
     read_headers(&message, &mut out);
-    out.automatic |= out.return_path.as_deref() == Some("") || is_report(&message);
+    out.automatic |= is_report(&message);
     let stray_lines: Vec<&str> = message
         .root_part()
         .headers
@@ -268,7 +271,7 @@ pub fn parse(raw: &[u8], limits: &Limits) -> ParsedMail {
     };
     walk.message(&message, 0, &mut out);
     out.bounce = mail_system_sender(&out.from) && (walk.returns_message || quotes_headers(&out.text));
-    out.automatic |= out.bounce;
+    out.automatic |= out.bounce || (out.null_reverse_path && mail_system_sender(&out.from));
     if out.bounce {
         // The null address in a bounce's From is the mail system's own form (RFC 5321's null
         // reverse path written as the author).
@@ -441,18 +444,13 @@ fn read_headers(m: &Message, out: &mut ParsedMail) {
                 | HeaderName::ListSubscribe
                 | HeaderName::ListOwner
         );
-        let automatic = match &h.name {
-            HeaderName::ReturnPath => Some(false),
-            HeaderName::AutoSubmitted => Some(true),
-            _ => None,
-        };
-        if let Some(auto_submitted) = automatic {
-            let value = raw_value(m, h);
-            let value = value.trim();
-            // RFC 3834: any value but "no" marks an automatic message; `<>` is the null path.
-            if (auto_submitted && !value.eq_ignore_ascii_case("no")) || (!auto_submitted && value == "<>") {
-                out.automatic = true;
-            }
+        if h.name == HeaderName::AutoSubmitted {
+            // RFC 3834: any value but "no" marks an automatic message.
+            out.automatic |= !raw_value(m, h).trim().eq_ignore_ascii_case("no");
+            continue;
+        }
+        if h.name == HeaderName::ReturnPath {
+            out.null_reverse_path |= raw_value(m, h).trim() == "<>";
             continue;
         }
         if list_url || h.name == HeaderName::ListId {
@@ -754,6 +752,10 @@ mod tests {
         let person =
             b"Return-Path: <ann@example.org>\r\nFrom: ann@example.org\r\nSubject: delivery failed?\r\n\r\nhi\r\n";
         assert!(!parse(person, &Limits::default()).automatic);
+        // A campaign sent with the null path is no notice.
+        let campaign = b"Return-Path: <>\r\nFrom: Offers <deals@shop.example>\r\nSubject: Win\r\n\r\nclick\r\n";
+        let mail = parse(campaign, &Limits::default());
+        assert!(!mail.automatic && mail.null_reverse_path);
     }
 
     #[test]

@@ -289,3 +289,20 @@ fn mbox_from_line_is_tolerated() {
     assert_eq!(mail.from[0].domain().as_deref(), Some("tehrad.io"));
     assert!(mail.problems.is_empty(), "{:?}", mail.problems);
 }
+
+#[test]
+fn how_a_message_was_sent_is_judged() {
+    // Written by the project: a campaign with the null reverse path from a machine-made
+    // domain, then the same text from an ordinary sender with its own return address.
+    let body = "Subject: Your reward is waiting\r\n\r\nClaim your reward today: https://offers.example.net/r\r\n";
+    let odd = format!("Return-Path: <>\r\nFrom: Offers <deals@k7x2m9q4z.example>\r\n{body}");
+    let mail = parse(odd.as_bytes(), &Limits::default());
+    let a = analyze(checker(), &mail, &AuthOutcome::none(&mail));
+    assert!(codes(&a).contains(&"NULL_REVERSE_PATH"), "{:?}", codes(&a));
+    assert!(codes(&a).contains(&"SENDER_DOMAIN_GENERATED"), "{:?}", codes(&a));
+    let plain = format!("Return-Path: <deals@shop.example>\r\nFrom: Offers <deals@shop.example>\r\n{body}");
+    let mail = parse(plain.as_bytes(), &Limits::default());
+    let b = analyze(checker(), &mail, &AuthOutcome::none(&mail));
+    assert!(!codes(&b).contains(&"NULL_REVERSE_PATH") && !codes(&b).contains(&"SENDER_DOMAIN_GENERATED"));
+    assert!(a.score > b.score, "{} vs {}", a.score, b.score);
+}
