@@ -268,7 +268,7 @@ pub struct MailAuthArgs {
     pub trusted_arc_sealers: Vec<String>,
 }
 
-/// `eval email --split`: the part of each corpus that is counted.
+/// `eval email --split`, `eval sms --split`: the part of each corpus that is counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Split {
     /// Every file.
@@ -544,6 +544,10 @@ pub enum EvalCommand {
         /// How many false positives and misses to list, with their findings.
         #[arg(long, default_value_t = 10)]
         show: usize,
+        /// Which messages are counted: `all`, or the `tuning` or `validation` half (by a
+        /// hash of the folded text, so a text repeated in the file stays on one side).
+        #[arg(long, value_enum, default_value_t = Split::All)]
+        split: Split,
         /// Registry selection.
         #[command(flatten)]
         registry: RegistryArgs,

@@ -1,6 +1,6 @@
 //! `healthguard eval …`: detection measured on labelled data.
 
-use crate::args::EvalCommand;
+use crate::args::{EvalCommand, Split};
 use crate::metrics::{Confusion, Mistakes};
 use crate::registry_cmd;
 use anyhow::{Context, Result};
@@ -11,7 +11,12 @@ use std::collections::BTreeMap;
 /// Runs an eval subcommand.
 pub fn run(cmd: EvalCommand) -> Result<u8> {
     match cmd {
-        EvalCommand::Sms { file, show, registry } => eval_sms(&file, show, &registry_cmd::checker(&registry)?),
+        EvalCommand::Sms {
+            file,
+            show,
+            split,
+            registry,
+        } => eval_sms(&file, show, split, &registry_cmd::checker(&registry)?),
         EvalCommand::Email(args) => crate::eval_email::run(args),
         EvalCommand::Messages { file, show, registry } => {
             crate::eval_messages::run(&file, show, &registry_cmd::checker(&registry)?)
@@ -86,7 +91,7 @@ pub fn run(cmd: EvalCommand) -> Result<u8> {
 const THREAT: &[&str] = &["smishing", "phishing"];
 const LEGITIMATE: &[&str] = &["ham"];
 
-fn eval_sms(file: &std::path::Path, show: usize, checker: &healthguard_core::Checker) -> Result<u8> {
+fn eval_sms(file: &std::path::Path, show: usize, split: Split, checker: &healthguard_core::Checker) -> Result<u8> {
     let text = std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
     let mut seen = std::collections::HashSet::new();
     let mut confusion = Confusion::default();
@@ -104,7 +109,11 @@ fn eval_sms(file: &std::path::Path, show: usize, checker: &healthguard_core::Che
             continue;
         };
         // The sources overlap verbatim: count each distinct text once.
-        if !seen.insert(healthguard_core::fold::fold(body).text) {
+        let folded = healthguard_core::fold::fold(body).text;
+        if !crate::eval_email::in_split_key(split, folded.as_bytes()) {
+            continue;
+        }
+        if !seen.insert(folded) {
             duplicates += 1;
             continue;
         }

@@ -70,11 +70,19 @@ const SPLIT_SALT: &[u8] = b"healthguard eval split 1\0";
 /// of the file name (not its folder), so a message stays on its side wherever the corpus is
 /// copied.
 pub(crate) fn in_split(split: Split, file: &Path) -> bool {
+    in_split_key(
+        split,
+        file.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default(),
+    )
+}
+
+/// Whether the item keyed by `key` (a file name, an SMS's folded text) is in the part
+/// `split` counts, by the salted SHA-256 of the key.
+pub(crate) fn in_split_key(split: Split, key: &[u8]) -> bool {
     use sha2::Digest;
-    let name = file.file_name().map(|n| n.as_encoded_bytes()).unwrap_or_default();
     let digest = sha2::Sha256::new()
         .chain_update(SPLIT_SALT)
-        .chain_update(name)
+        .chain_update(key)
         .finalize();
     let validation = digest[0] & 1 == 1;
     match split {
