@@ -25,6 +25,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod access;
 mod api;
 mod app;
 mod docs;
@@ -179,7 +180,8 @@ impl Server {
     /// Opens the store in `config.data_dir` (running migrations), binds `config.listen`
     /// (port 0 picks a free port) and starts answering.
     pub async fn start(config: ServeConfig) -> anyhow::Result<Server> {
-        let store = SqliteStore::open(&config.data_dir)
+        let official = healthguard_triage::Official::from_registry(&config.registry);
+        let store = SqliteStore::open_with(&config.data_dir, official)
             .await
             .with_context(|| format!("cannot open the data directory {}", config.data_dir.display()))?;
         let listener = tokio::net::TcpListener::bind(config.listen)
