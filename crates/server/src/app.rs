@@ -6,7 +6,7 @@ use crate::metrics::Metrics;
 use crate::ratelimit::Limiter;
 use crate::store::{NewReport, ReportStore, StoreError};
 use crate::web::WebTexts;
-use crate::{api, ids, web, ServeConfig};
+use crate::{api, ids, triage_api, web, ServeConfig};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -45,6 +45,8 @@ pub(crate) struct Inner {
     pub max_upload_bytes: usize,
     pub request_timeout: Duration,
     pub registry: api::RegistryDocs,
+    /// Official channels, never campaign indicators nor blocklisted.
+    pub official: Arc<healthguard_triage::Official>,
 }
 
 impl AppState {
@@ -60,6 +62,7 @@ impl AppState {
             None => checker,
         };
         let registry = api::RegistryDocs::new(checker.registry());
+        let official = Arc::new(healthguard_triage::Official::from_registry(checker.registry()));
         AppState(Arc::new(Inner {
             analyzer: Analyzer::new(checker, &config.mail_auth, config.limits.max_upload_bytes),
             catalog: Catalog::builtin(),
@@ -72,6 +75,7 @@ impl AppState {
             max_upload_bytes: config.limits.max_upload_bytes,
             request_timeout: config.limits.request_timeout,
             registry,
+            official,
         }))
     }
 
@@ -177,6 +181,21 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/report", post(web::report_form).layer(upload_limit))
         .route_layer(middleware::from_fn_with_state(state.clone(), limit_reports));
+    let json_limit = DefaultBodyLimit::max(state.0.max_json_bytes);
+    let triage_routes = Router::new()
+        .route("/v1/triage/reports", get(triage_api::list_reports))
+        .route(
+            "/v1/triage/reports/{id}",
+            get(triage_api::get_report).post(triage_api::change_report),
+        )
+        .route("/v1/triage/campaigns", get(triage_api::list_campaigns))
+        .route("/v1/triage/campaigns/{id}", get(triage_api::get_campaign))
+        .route("/v1/triage/campaigns/{id}/merge", post(triage_api::merge_campaigns))
+        .route("/v1/triage/campaigns/{id}/split", post(triage_api::split_campaign))
+        .route("/v1/triage/campaigns/{id}/export", get(triage_api::export_campaign))
+        .route("/v1/triage/export", get(triage_api::export_confirmed))
+        .route("/v1/triage/audit", get(triage_api::audit_log))
+        .layer(json_limit);
     Router::new()
         .route("/", get(web::index))
         .route("/about", get(web::about))
@@ -187,6 +206,7 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(api::openapi))
         .merge(check_routes)
         .merge(report_routes)
+        .merge(triage_routes)
         .fallback(fallback)
         .layer(json)
         .layer(middleware::from_fn_with_state(state.clone(), edge))

@@ -35,6 +35,7 @@ pub mod message;
 pub mod metrics;
 pub mod ratelimit;
 pub mod store;
+mod triage_api;
 mod web;
 
 pub use app::{router, AppState, CONTENT_SECURITY_POLICY};
