@@ -47,6 +47,12 @@ pub(crate) struct Inner {
     pub registry: api::RegistryDocs,
     /// Official channels, never campaign indicators nor blocklisted.
     pub official: Arc<healthguard_triage::Official>,
+    /// Analysts' web sessions.
+    pub sessions: crate::triage_web::Sessions,
+    /// The triage UI's texts.
+    pub triage_texts: crate::web::Texts,
+    /// Whether the session cookie is `Secure`.
+    pub secure_cookies: bool,
 }
 
 impl AppState {
@@ -76,6 +82,9 @@ impl AppState {
             request_timeout: config.limits.request_timeout,
             registry,
             official,
+            sessions: crate::triage_web::Sessions::default(),
+            triage_texts: crate::triage_web::texts(),
+            secure_cookies: config.secure_cookies,
         }))
     }
 
@@ -207,6 +216,7 @@ pub fn router(state: AppState) -> Router {
         .merge(check_routes)
         .merge(report_routes)
         .merge(triage_routes)
+        .merge(crate::triage_web::routes(state.0.max_json_bytes))
         .fallback(fallback)
         .layer(json)
         .layer(middleware::from_fn_with_state(state.clone(), edge))

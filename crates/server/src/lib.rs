@@ -36,6 +36,7 @@ pub mod metrics;
 pub mod ratelimit;
 pub mod store;
 mod triage_api;
+mod triage_web;
 mod web;
 
 pub use app::{router, AppState, CONTENT_SECURITY_POLICY};
@@ -107,6 +108,9 @@ pub struct ServeConfig {
     pub model: Option<healthguard_core::bayes::Model>,
     /// Threat feeds (`healthguard feeds update`); may refresh themselves while serving.
     pub listings: Option<std::sync::Arc<dyn healthguard_core::Listings>>,
+    /// Mark the analysts' session cookie `Secure`: set it when the site is reached over TLS
+    /// (a TLS-terminating proxy in front of `serve`).
+    pub secure_cookies: bool,
 }
 
 impl ServeConfig {
@@ -121,6 +125,7 @@ impl ServeConfig {
             workers: None,
             model: None,
             listings: None,
+            secure_cookies: false,
         }
     }
 }
