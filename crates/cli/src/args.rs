@@ -444,6 +444,10 @@ pub struct ServeArgs {
     /// Turn off per-client rate limits (benchmarks from one machine).
     #[arg(long)]
     pub no_rate_limit: bool,
+    /// Mark the triage UI's session cookie Secure (when users reach the site over HTTPS,
+    /// through a TLS-terminating proxy).
+    #[arg(long)]
+    pub secure_cookies: bool,
     /// Trust `Authentication-Results` of uploaded e-mails added by your MTA with this authserv-id.
     #[arg(long, value_name = "ID")]
     pub trust_authres: Option<String>,
