@@ -140,8 +140,8 @@ fn users_tokens_api_and_an_advisory_that_lints() {
 
     let server = Server::start(&data);
     for text in [
-        "NFZ: nalezy sie zwrot 312 zl. Potwierdz dane na https://nfz-zwrot-pl.example/odbierz",
-        "NFZ: zwrot 97 zl czeka na https://nfz-zwrot-pl.example/x teraz",
+        "NFZ: nalezy sie zwrot 312 zl. Potwierdz dane na https://nfz-zwrot.pl/odbierz",
+        "NFZ: zwrot 97 zl czeka na https://nfz-zwrot.pl/x teraz",
     ] {
         let body = serde_json::json!({"kind": "sms", "sender": "NFZ", "text": text}).to_string();
         assert_eq!(server.call("POST", "/v1/reports", None, &body).0, 201);
@@ -173,7 +173,7 @@ fn users_tokens_api_and_an_advisory_that_lints() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let draft = String::from_utf8(out.stdout).unwrap();
     assert!(
-        draft.contains("[[advisory]]") && draft.contains("nfz-zwrot-pl.example"),
+        draft.contains("[[advisory]]") && draft.contains("domains = [\"nfz-zwrot.pl\"]"),
         "{draft}"
     );
     assert_eq!(advisory("C-NOPE").status.code(), Some(64));

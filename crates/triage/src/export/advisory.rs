@@ -60,6 +60,8 @@ pub fn draft(c: &Campaign, ctx: &Context) -> Result<String, NoDraft> {
         .iter()
         .filter(|(i, _)| i.kind == IndicatorKind::Domain && is_plain_host(&i.value))
         .filter(|(i, _)| !ctx.official.is_official_host(&i.value))
+        // Only what the registry's lint takes as a domain (a known public suffix).
+        .filter(|(i, _)| healthguard_registry::normalize_domain(&i.value).is_ok_and(|d| d == i.value))
         .map(|(i, _)| i.value.as_str())
         .take(MAX_ITEMS)
         .collect();
@@ -221,6 +223,15 @@ mod tests {
         };
         let c = campaign("pl.nfz", &["Zadzwon pilnie, sprawa NFZ, info na nfz.gov.pl"]);
         assert_eq!(draft(&c, &ctx), Err(NoDraft::NoIndicators));
+        let c = campaign(
+            "pl.nfz",
+            &["Zwrot czeka na https://nfz-zwrot.invalid-suffix-x/odbierz teraz"],
+        );
+        assert_eq!(
+            draft(&c, &ctx),
+            Err(NoDraft::NoIndicators),
+            "no public suffix: not for the registry"
+        );
         let c = campaign("xx.unknown", &["zwrot na nfz-zwrot.pl"]);
         assert_eq!(draft(&c, &ctx), Err(NoDraft::NoInstitution));
     }
