@@ -52,6 +52,60 @@ pub enum Command {
     /// CSIRT triage on the server's data directory, offline: campaigns and exports.
     #[command(subcommand)]
     Triage(TriageCommand),
+    /// Analyst accounts of the triage UI (`/triage`).
+    #[command(subcommand)]
+    Users(UsersCommand),
+    /// API tokens of the triage API (`/v1/triage`).
+    #[command(subcommand)]
+    Tokens(TokensCommand),
+}
+
+/// An analyst's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// Reads reports and campaigns (personal data redacted) and exports.
+    Viewer,
+    /// Also changes statuses, assignees and notes, merges and splits campaigns.
+    Analyst,
+    /// Also reveals personal data (audited).
+    Admin,
+}
+
+/// `healthguard users …`.
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Add an analyst; the password is read from --password-file (its first line) or asked
+    /// for on the terminal, and stored as an Argon2id hash.
+    Add {
+        /// Login name (letters, digits, '.', '_', '-', '@').
+        name: String,
+        /// Role.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// The server's data directory (`serve --data`).
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// Read the password from this file's first line instead of the terminal.
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+    },
+}
+
+/// `healthguard tokens …`.
+#[derive(Debug, Subcommand)]
+pub enum TokensCommand {
+    /// Create an API token and print it once (only its SHA-256 is stored).
+    Create {
+        /// The server's data directory (`serve --data`).
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// Role.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// A name for the token (shown in the audit log as `token:NAME`).
+        #[arg(long, default_value = "api")]
+        name: String,
+    },
 }
 
 /// `healthguard feeds …`.
@@ -116,6 +170,18 @@ pub enum TriageCommand {
         #[arg(long, value_name = "ADDRESS", default_value = "healthguard@localhost")]
         from: String,
         /// Registry selection.
+        #[command(flatten)]
+        registry: RegistryArgs,
+    },
+    /// Print a registry advisory draft (TOML, the packs' format) for a confirmed campaign,
+    /// to review, sign and publish.
+    Advisory {
+        /// The campaign id (from `/v1/triage/campaigns` or the triage UI).
+        campaign: String,
+        /// The server's data directory (`serve --data`).
+        #[arg(long, value_name = "DIR")]
+        data: PathBuf,
+        /// Registry selection (for the institution's country and official channels).
         #[command(flatten)]
         registry: RegistryArgs,
     },
@@ -378,6 +444,10 @@ pub struct ServeArgs {
     /// Turn off per-client rate limits (benchmarks from one machine).
     #[arg(long)]
     pub no_rate_limit: bool,
+    /// Mark the triage UI's session cookie Secure (when users reach the site over HTTPS,
+    /// through a TLS-terminating proxy).
+    #[arg(long)]
+    pub secure_cookies: bool,
     /// Trust `Authentication-Results` of uploaded e-mails added by your MTA with this authserv-id.
     #[arg(long, value_name = "ID")]
     pub trust_authres: Option<String>,

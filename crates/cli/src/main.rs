@@ -15,6 +15,7 @@ mod registry_cmd;
 mod scan;
 mod serve;
 mod triage;
+mod users;
 
 use args::{Cli, Command};
 use clap::{CommandFactory, FromArgMatches};
@@ -97,6 +98,8 @@ fn main() -> ExitCode {
         Command::Learn(args) => learn::run(args),
         Command::Feeds(cmd) => feeds::run(cmd),
         Command::Triage(cmd) => triage::run(cmd),
+        Command::Users(cmd) => users::users(cmd),
+        Command::Tokens(cmd) => users::tokens(cmd),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -17,6 +17,7 @@ pub fn run(args: ServeArgs) -> Result<u8> {
         config.limits.report_rate = None;
     }
     config.workers = args.workers;
+    config.secure_cookies = args.secure_cookies;
     if let Some(path) = &args.registry.model {
         config.model = Some(crate::learn::read_model(path)?);
     }

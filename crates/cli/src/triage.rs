@@ -85,6 +85,37 @@ pub fn run(cmd: TriageCommand) -> Result<u8> {
             }
             Ok(0)
         }
+        TriageCommand::Advisory {
+            campaign,
+            data,
+            registry,
+        } => {
+            let registry = registry_cmd::select(&registry)?;
+            let official = Official::from_registry(&registry);
+            let stored = healthguard_server::store::read_campaign(&data, &campaign)
+                .with_context(|| format!("cannot read the campaigns in {}", data.display()))?
+                .ok_or_else(|| UsageError(format!("no campaign {campaign:?} in {}", data.display())))?;
+            let confirmed = stored
+                .statuses
+                .get(&healthguard_server::access::Status::ConfirmedPhishing)
+                .copied()
+                .unwrap_or(0);
+            if confirmed == 0 {
+                return Err(UsageError(format!(
+                    "campaign {campaign} has no report confirmed as phishing; confirm one in the triage UI or API first"
+                ))
+                .into());
+            }
+            let ctx = Context {
+                generated_at_ms: now_ms(),
+                registry: &registry,
+                official: &official,
+            };
+            let draft = healthguard_triage::export::advisory::draft(&stored.campaign, &ctx)
+                .map_err(|e| UsageError(format!("no advisory for {campaign}: {e}")))?;
+            write_stdout(&draft)?;
+            Ok(0)
+        }
         TriageCommand::Eval {
             reports,
             seed,

@@ -6,7 +6,7 @@ use crate::metrics::Metrics;
 use crate::ratelimit::Limiter;
 use crate::store::{NewReport, ReportStore, StoreError};
 use crate::web::WebTexts;
-use crate::{api, ids, web, ServeConfig};
+use crate::{api, ids, triage_api, web, ServeConfig};
 use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -47,12 +47,20 @@ pub(crate) struct Inner {
     pub max_json_bytes: usize,
     pub max_upload_bytes: usize,
     pub request_timeout: Duration,
+    /// Analysts' web sessions.
+    pub sessions: crate::triage_web::Sessions,
+    /// The triage UI's texts.
+    pub triage_texts: crate::web::Texts,
+    /// Whether the session cookie is `Secure`.
+    pub secure_cookies: bool,
 }
 
 /// The checker and the registry's serialised views, built from one registry.
 pub(crate) struct Live {
     pub analyzer: Analyzer,
     pub registry: api::RegistryDocs,
+    /// Official channels, never campaign indicators nor blocklisted.
+    pub official: Arc<healthguard_triage::Official>,
 }
 
 struct Parts {
@@ -74,9 +82,11 @@ impl Parts {
             None => checker,
         };
         let registry = api::RegistryDocs::new(checker.registry());
+        let official = Arc::new(healthguard_triage::Official::from_registry(checker.registry()));
         Live {
             analyzer: Analyzer::new(checker, &self.mail_auth, self.max_upload_bytes),
             registry,
+            official,
         }
     }
 }
@@ -114,6 +124,9 @@ impl AppState {
             max_json_bytes: config.limits.max_json_bytes,
             max_upload_bytes: config.limits.max_upload_bytes,
             request_timeout: config.limits.request_timeout,
+            sessions: crate::triage_web::Sessions::default(),
+            triage_texts: crate::triage_web::texts(),
+            secure_cookies: config.secure_cookies,
         }))
     }
 
@@ -237,6 +250,21 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/report", post(web::report_form).layer(upload_limit))
         .route_layer(middleware::from_fn_with_state(state.clone(), limit_reports));
+    let json_limit = DefaultBodyLimit::max(state.0.max_json_bytes);
+    let triage_routes = Router::new()
+        .route("/v1/triage/reports", get(triage_api::list_reports))
+        .route(
+            "/v1/triage/reports/{id}",
+            get(triage_api::get_report).post(triage_api::change_report),
+        )
+        .route("/v1/triage/campaigns", get(triage_api::list_campaigns))
+        .route("/v1/triage/campaigns/{id}", get(triage_api::get_campaign))
+        .route("/v1/triage/campaigns/{id}/merge", post(triage_api::merge_campaigns))
+        .route("/v1/triage/campaigns/{id}/split", post(triage_api::split_campaign))
+        .route("/v1/triage/campaigns/{id}/export", get(triage_api::export_campaign))
+        .route("/v1/triage/export", get(triage_api::export_confirmed))
+        .route("/v1/triage/audit", get(triage_api::audit_log))
+        .layer(json_limit);
     Router::new()
         .route("/", get(web::index))
         .route("/about", get(web::about))
@@ -247,6 +275,8 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(api::openapi))
         .merge(check_routes)
         .merge(report_routes)
+        .merge(triage_routes)
+        .merge(crate::triage_web::routes(state.0.max_json_bytes))
         .fallback(fallback)
         .layer(json)
         .layer(middleware::from_fn_with_state(state.clone(), edge))

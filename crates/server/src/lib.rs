@@ -25,6 +25,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod access;
 mod api;
 mod app;
 mod docs;
@@ -34,6 +35,8 @@ pub mod message;
 pub mod metrics;
 pub mod ratelimit;
 pub mod store;
+mod triage_api;
+mod triage_web;
 mod web;
 
 pub use app::{router, AppState, CheckerRef, CONTENT_SECURITY_POLICY};
@@ -105,6 +108,9 @@ pub struct ServeConfig {
     pub model: Option<healthguard_core::bayes::Model>,
     /// Threat feeds (`healthguard feeds update`); may refresh themselves while serving.
     pub listings: Option<std::sync::Arc<dyn healthguard_core::Listings>>,
+    /// Mark the analysts' session cookie `Secure`: set it when the site is reached over TLS
+    /// (a TLS-terminating proxy in front of `serve`).
+    pub secure_cookies: bool,
     /// Where a new registry comes from while serving (`healthguard registry update`).
     pub reload: Option<Reload>,
 }
@@ -185,6 +191,7 @@ impl ServeConfig {
             workers: None,
             model: None,
             listings: None,
+            secure_cookies: false,
             reload: None,
         }
     }
@@ -247,7 +254,8 @@ impl Server {
     /// Opens the store in `config.data_dir` (running migrations), binds `config.listen`
     /// (port 0 picks a free port) and starts answering.
     pub async fn start(config: ServeConfig) -> anyhow::Result<Server> {
-        let store = SqliteStore::open(&config.data_dir)
+        let official = healthguard_triage::Official::from_registry(&config.registry);
+        let store = SqliteStore::open_with(&config.data_dir, official)
             .await
             .with_context(|| format!("cannot open the data directory {}", config.data_dir.display()))?;
         let listener = tokio::net::TcpListener::bind(config.listen)

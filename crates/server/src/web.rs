@@ -28,6 +28,11 @@ pub struct WebTexts {
 pub struct Texts(BTreeMap<String, String>);
 
 impl Texts {
+    /// Texts from a TOML table of strings (a built-in data file; invalid is a bug).
+    pub(crate) fn from_toml(name: &str, text: &str) -> Texts {
+        Texts(toml::from_str(text).unwrap_or_else(|e| panic!("built-in {name} is invalid: {e}")))
+    }
+
     /// The text for `key`, or the key itself when missing (a test keeps them complete).
     pub fn get<'a>(&'a self, key: &'a str) -> &'a str {
         self.0.get(key).map(String::as_str).unwrap_or(key)

@@ -235,3 +235,56 @@ fn keyboard_only_and_a_hostile_message() {
     assert!(b.source().contains("&lt;script&gt;"));
     assert_no_console_errors(&b);
 }
+
+#[test]
+fn analyst_signs_in_lists_reports_and_opens_a_campaign() {
+    if !browser_available("analyst_signs_in_lists_reports_and_opens_a_campaign") {
+        return;
+    }
+    let dir = temp_dir("browser-triage");
+    healthguard_server::store::add_user_offline(
+        &dir,
+        "ana",
+        healthguard_server::access::Role::Analyst,
+        &healthguard_server::access::hash_password("analyst pw").unwrap(),
+    )
+    .unwrap();
+    let s = TestServer::start_in(dir, |_| {});
+    let hostile = "NFZ: zwrot 120 zl <script>alert(1)</script> na https://nfz-zwrot-pl.example/odbierz teraz";
+    let a = post_json(
+        &s.url("/v1/reports"),
+        &serde_json::json!({"kind": "sms", "sender": "NFZ", "text": hostile}),
+    );
+    let id = a.json()["id"].as_str().unwrap().to_string();
+    // No JavaScript: the UI must work without it.
+    let b = Browser::start(temp_dir("chromium-triage"), false);
+    b.resize(1280, 800);
+    b.goto(&s.url("/triage"));
+    b.find("#login-form");
+    b.type_into("#user", "ana");
+    b.type_into("#password", "analyst pw");
+    b.click("#login-submit");
+    b.find("#reports");
+    assert!(b.text("#signed-in").contains("ana"));
+    assert!(b.text("#reports").contains(&id));
+    b.screenshot(&screens().join("triage-reports.png"));
+    b.click(&format!("#reports a[href='/triage/reports/{id}']"));
+    let message = b.text("#message");
+    assert!(
+        message.contains("<script>alert(1)</script>"),
+        "shown as text: {message}"
+    );
+    assert!(message.contains("hxxps://nfz-zwrot-pl[.]example/odbierz"), "{message}");
+    assert_eq!(
+        b.eval("return document.querySelectorAll('#message a, #message script').length;"),
+        0
+    );
+    b.click(&format!("a[href='/triage/campaigns/C-{id}']"));
+    b.find("#indicators");
+    assert!(b.text("#indicators").contains("nfz-zwrot-pl[.]example"));
+    assert!(b.text("#timeline").contains(&id));
+    b.screenshot(&screens().join("triage-campaign.png"));
+    b.click("#logout");
+    b.find("#login-form");
+    s.stop();
+}

@@ -118,6 +118,10 @@ pub struct Grouper {
     prints: Vec<(Fingerprint, usize)>,
     /// Report id → slot.
     by_report: HashMap<String, usize>,
+    /// Campaign ids that changed (old, new), in order, until [`Grouper::take_renames`].
+    renames: Vec<(CampaignId, CampaignId)>,
+    /// Campaign id → slot, for [`Grouper::restore`] only.
+    restored: HashMap<CampaignId, usize>,
 }
 
 impl Grouper {
@@ -179,8 +183,68 @@ impl Grouper {
             }
         };
         if let Some(c) = self.slots[slot].as_mut() {
+            let before = c.id.clone();
             c.record(report, x);
+            if c.id != before {
+                self.renames.push((before, c.id.clone()));
+            }
         }
+        self.index(report, x, slot);
+        self.slots[slot].as_ref().map(|c| c.id.clone()).unwrap_or_default()
+    }
+
+    /// Puts a report back into the campaign it was stored in, without searching: how a
+    /// store reloads its grouping after a restart (the indicators were extracted and the
+    /// campaign chosen at intake; nothing is re-clustered). Reports must come oldest first.
+    pub fn restore(&mut self, report: &Report, x: &Extracted, campaign: &str) {
+        let slot = match self.restored.get(campaign) {
+            Some(&s) => s,
+            None => {
+                let mut c = Campaign::new(report);
+                c.id = campaign.to_string();
+                self.slots.push(Some(c));
+                self.parent.push(self.slots.len() - 1);
+                let s = self.slots.len() - 1;
+                self.restored.insert(campaign.to_string(), s);
+                s
+            }
+        };
+        if let Some(c) = self.slots[slot].as_mut() {
+            c.record(report, x);
+            c.id = campaign.to_string();
+        }
+        self.index(report, x, slot);
+    }
+
+    /// The campaign id changes since the last call, `(old, new)` in the order they happened
+    /// (merges, or an older report starting a campaign): a store applies them to its rows.
+    pub fn take_renames(&mut self) -> Vec<(CampaignId, CampaignId)> {
+        std::mem::take(&mut self.renames)
+    }
+
+    /// The root slot of the campaign with this id.
+    fn slot_of(&self, id: &str) -> Option<usize> {
+        self.slots.iter().position(|c| c.as_ref().is_some_and(|c| c.id == id))
+    }
+
+    /// Merges two campaigns by id (an analyst's decision); the older survives. Returns the
+    /// surviving id, or `None` when either is unknown or they are the same.
+    pub fn merge_ids(&mut self, a: &str, b: &str) -> Option<CampaignId> {
+        let (sa, sb) = (self.slot_of(a)?, self.slot_of(b)?);
+        if sa == sb {
+            return None;
+        }
+        let keep = self.merge(sa, sb);
+        self.slots[keep].as_ref().map(|c| c.id.clone())
+    }
+
+    /// The campaign with this id.
+    pub fn campaign(&self, id: &str) -> Option<&Campaign> {
+        self.slot_of(id).and_then(|s| self.slots[s].as_ref())
+    }
+
+    /// Indexes a recorded report's linking indicators, fingerprint and id under `slot`.
+    fn index(&mut self, report: &Report, x: &Extracted, slot: usize) {
         for i in x.indicators.iter().filter(|i| i.kind.links()) {
             self.by_indicator.entry(i.clone()).or_insert(slot);
         }
@@ -199,7 +263,6 @@ impl Grouper {
             }
         }
         self.by_report.insert(report.id.clone(), slot);
-        self.slots[slot].as_ref().map(|c| c.id.clone()).unwrap_or_default()
     }
 
     /// Merges the campaigns of two root slots; returns the surviving slot (the older one).
@@ -216,7 +279,12 @@ impl Grouper {
         };
         if let Some(g) = self.slots[gone].take() {
             if let Some(k) = self.slots[keep].as_mut() {
+                let (kept_id, gone_id) = (k.id.clone(), g.id.clone());
                 k.absorb(g);
+                if k.id != kept_id {
+                    self.renames.push((kept_id, k.id.clone()));
+                }
+                self.renames.push((gone_id, k.id.clone()));
             }
         }
         self.parent[gone] = keep;
@@ -320,6 +388,47 @@ mod tests {
         assert_eq!(g.campaign_of("a").map(|c| c.id.clone()), Some("C-b".into()));
         // Later reports on either old indicator find the merged campaign.
         assert_eq!(g.add(&sms("d", 30, "one.pl")), "C-b");
+    }
+
+    #[test]
+    fn renames_follow_merges_and_restore_rebuilds_without_searching() {
+        let mut g = grouper();
+        let reports = [
+            sms("a", 10, "Zwrot: one.pl"),
+            sms("b", 20, "Doplata: two.pl"),
+            sms("c", 30, "Oba: one.pl two.pl"),
+            sms("d", 40, "Cos innego: three.pl"),
+        ];
+        let mut stored: Vec<(String, String)> = Vec::new();
+        for r in &reports {
+            let c = g.add(r);
+            stored.push((r.id.clone(), c));
+            for (old, new) in g.take_renames() {
+                for row in stored.iter_mut().filter(|row| row.1 == old) {
+                    row.1 = new.clone();
+                }
+            }
+        }
+        assert_eq!(stored[1].1, "C-a", "b's campaign was renamed by the merge");
+        assert!(g.take_renames().is_empty());
+        let official = Official::from_registry(healthguard_registry::builtin());
+        let mut back = grouper();
+        for (r, (_, c)) in reports.iter().zip(&stored) {
+            back.restore(r, &extract(r, &official), c);
+        }
+        let ids = |g: &Grouper| {
+            g.campaigns()
+                .iter()
+                .map(|c| (c.id.clone(), c.reports.clone()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&back), ids(&g));
+        // New reports find restored campaigns through the rebuilt indices.
+        assert_eq!(back.add(&sms("e", 50, "two.pl")), "C-a");
+        assert_eq!(back.merge_ids("C-d", "C-a").as_deref(), Some("C-a"));
+        assert_eq!(back.take_renames(), vec![("C-d".to_string(), "C-a".to_string())]);
+        assert_eq!(back.campaign("C-a").map(|c| c.reports.len()), Some(5));
+        assert!(back.merge_ids("C-a", "C-nope").is_none());
     }
 
     #[test]

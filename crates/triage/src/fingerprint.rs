@@ -45,6 +45,23 @@ impl Fingerprint {
         Some(Fingerprint(sig))
     }
 
+    /// The fingerprint as bytes (little-endian slots), for storage.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        self.0.iter().flat_map(|v| v.to_le_bytes()).collect()
+    }
+
+    /// A fingerprint read back from [`Fingerprint::to_bytes`]; `None` for any other length.
+    pub fn from_bytes(bytes: &[u8]) -> Option<Fingerprint> {
+        if bytes.len() != HASHES * 4 {
+            return None;
+        }
+        let mut sig = [0u32; HASHES];
+        for (slot, b) in sig.iter_mut().zip(bytes.chunks_exact(4)) {
+            *slot = u32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+        }
+        Some(Fingerprint(sig))
+    }
+
     /// Estimated Jaccard similarity of the two texts' shingle sets, 0 to 1.
     pub fn similarity(&self, other: &Fingerprint) -> f64 {
         let same = self.0.iter().zip(other.0.iter()).filter(|(a, b)| a == b).count();
@@ -92,6 +109,13 @@ pub fn normal_words(text: &str) -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn bytes_round_trip() {
+        let fp = super::Fingerprint::of("one two three four five six seven eight nine").unwrap();
+        assert_eq!(super::Fingerprint::from_bytes(&fp.to_bytes()), Some(fp));
+        assert_eq!(super::Fingerprint::from_bytes(&[1, 2, 3]), None);
+    }
+
     use super::*;
 
     #[test]

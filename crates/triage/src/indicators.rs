@@ -12,12 +12,12 @@ use crate::official::Official;
 use crate::Report;
 use healthguard_core::{fold, links, phones};
 use healthguard_domains::HostKind;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
 /// What an indicator is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IndicatorKind {
     /// A registrable domain (`nfz-zwrot.example`), lower-case ASCII.
@@ -55,7 +55,7 @@ impl IndicatorKind {
 }
 
 /// One indicator.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Indicator {
     /// What it is.
     pub kind: IndicatorKind,

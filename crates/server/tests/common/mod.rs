@@ -250,3 +250,25 @@ Casa Nationala de Asigurari de Sanatate\r\n";
 
 /// The README's SMS.
 pub const NFZ_SMS: &str = "NFZ: masz zwrot 312 zł, potwierdź dane: nfz-zwrot-pl.com";
+
+/// A request with a method, headers and a body.
+pub fn send(method: &str, url: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
+    let agent = agent();
+    let answer_of = |r: Result<ureq::http::Response<ureq::Body>, ureq::Error>| answer(r.unwrap());
+    match method {
+        "GET" => {
+            let mut req = agent.get(url);
+            for (k, v) in headers {
+                req = req.header(*k, *v);
+            }
+            answer_of(req.call())
+        }
+        _ => {
+            let mut req = agent.post(url);
+            for (k, v) in headers {
+                req = req.header(*k, *v);
+            }
+            answer_of(req.send(body))
+        }
+    }
+}

@@ -5,6 +5,7 @@
 //! ([`arf::Sample`]); no export reads a report's raw text. Official registry domains never
 //! enter a blocklist, whatever a campaign holds.
 
+pub mod advisory;
 pub mod arf;
 pub mod blocklist;
 pub mod misp;
