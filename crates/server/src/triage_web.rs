@@ -451,13 +451,10 @@ async fn logout(
     headers: HeaderMap,
     Form(form): Form<BTreeMap<String, String>>,
 ) -> Response {
-    let (who, session) = match signed_in(&state, &headers, Role::Viewer) {
+    let (who, _) = match signed_in_form(&state, &headers, Role::Viewer, &form) {
         Ok(s) => s,
         Err(res) => return res,
     };
-    if !csrf_ok(&session, &form) {
-        return bad_csrf(&state, &who, &session);
-    }
     if let Some(id) = cookie_id(&headers) {
         state.0.sessions.remove(&id);
     }
@@ -465,6 +462,21 @@ async fn logout(
     let mut res = see_other("/triage/login");
     set_cookie(&state, &mut res, "", 0);
     res
+}
+
+/// [`signed_in`] for a form post: the form must also carry the session's CSRF token.
+#[allow(clippy::result_large_err)]
+fn signed_in_form(
+    state: &AppState,
+    headers: &HeaderMap,
+    need: Role,
+    form: &BTreeMap<String, String>,
+) -> Result<(Principal, Session), Response> {
+    let (who, session) = signed_in(state, headers, need)?;
+    if !csrf_ok(&session, form) {
+        return Err(bad_csrf(state, &who, &session));
+    }
+    Ok((who, session))
 }
 
 fn bad_csrf(state: &AppState, who: &Principal, session: &Session) -> Response {
@@ -669,13 +681,10 @@ async fn change_report(
     Path(id): Path<String>,
     Form(form): Form<BTreeMap<String, String>>,
 ) -> Response {
-    let (who, session) = match signed_in(&state, &headers, Role::Analyst) {
+    let (who, session) = match signed_in_form(&state, &headers, Role::Analyst, &form) {
         Ok(s) => s,
         Err(res) => return res,
     };
-    if !csrf_ok(&session, &form) {
-        return bad_csrf(&state, &who, &session);
-    }
     let detail = state.store().report(&id).await.ok().flatten();
     let current = detail.as_ref().and_then(|d| d.row.assignee.clone()).unwrap_or_default();
     let body = ChangeBody {
@@ -891,13 +900,10 @@ async fn campaign_status(
     Path(id): Path<String>,
     Form(form): Form<BTreeMap<String, String>>,
 ) -> Response {
-    let (who, session) = match signed_in(&state, &headers, Role::Analyst) {
+    let (who, session) = match signed_in_form(&state, &headers, Role::Analyst, &form) {
         Ok(s) => s,
         Err(res) => return res,
     };
-    if !csrf_ok(&session, &form) {
-        return bad_csrf(&state, &who, &session);
-    }
     let back = format!("/triage/campaigns/{}", enc(&id));
     let Some(to) = form.get("status").and_then(|s| Status::parse(s)) else {
         return api_error_page(&state, &who, &session, ApiError::bad_request("choose a status"), &back);
@@ -930,13 +936,10 @@ async fn merge(
     Path(id): Path<String>,
     Form(form): Form<BTreeMap<String, String>>,
 ) -> Response {
-    let (who, session) = match signed_in(&state, &headers, Role::Analyst) {
+    let (who, session) = match signed_in_form(&state, &headers, Role::Analyst, &form) {
         Ok(s) => s,
         Err(res) => return res,
     };
-    if !csrf_ok(&session, &form) {
-        return bad_csrf(&state, &who, &session);
-    }
     let other = form.get("with").map(|s| s.trim().to_string()).unwrap_or_default();
     match triage_api::merge(&state, &who, &id, &other).await {
         Ok(kept) => see_other(&format!("/triage/campaigns/{}?saved=1", enc(&kept))),
@@ -951,13 +954,10 @@ async fn split(
     Path(id): Path<String>,
     Form(form): Form<BTreeMap<String, String>>,
 ) -> Response {
-    let (who, session) = match signed_in(&state, &headers, Role::Analyst) {
+    let (who, session) = match signed_in_form(&state, &headers, Role::Analyst, &form) {
         Ok(s) => s,
         Err(res) => return res,
     };
-    if !csrf_ok(&session, &form) {
-        return bad_csrf(&state, &who, &session);
-    }
     let reports: Vec<String> = form
         .get("reports")
         .map(|s| {
