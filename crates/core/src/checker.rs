@@ -35,16 +35,10 @@ pub const MAX_EVIDENCE_BYTES: usize = 1024;
 /// words: e-mails and long pastes have them, most SMS do not.
 const LANGUAGE_GATE_LETTERS: usize = 300;
 
-/// The language of a long text, from its own words (not from the lures found in it).
-fn known_language(sample: &str) -> Option<Lang> {
-    let letters = sample
-        .chars()
-        .filter(|c| c.is_alphabetic())
-        .take(LANGUAGE_GATE_LETTERS)
-        .count();
-    (letters >= LANGUAGE_GATE_LETTERS)
-        .then(|| crate::lang::detect(sample, &[]))
-        .flatten()
+/// Whether `sample` is long enough for its language to rule out another language's words.
+fn long_enough_for_language(sample: &str) -> bool {
+    let letters = sample.chars().filter(|c| c.is_alphabetic()).take(LANGUAGE_GATE_LETTERS);
+    letters.count() >= LANGUAGE_GATE_LETTERS
 }
 
 /// Whether a one-word lure phrase of another language's lexicon is, in a text whose
@@ -863,7 +857,10 @@ impl Checker {
         // Lures: one finding per kind, the first phrase as evidence.
         let mut lure_kinds: Vec<LureKind> = Vec::new();
         let mut lure_langs: Vec<(Lang, usize)> = Lang::ALL.iter().map(|l| (*l, 0)).collect();
-        let text_language = known_language(&s.language_sample);
+        // The language from the text's own words (not from the lures found in it); the
+        // lures' votes decide only when the words do not.
+        let from_text = crate::lang::detect(&s.language_sample, &[]);
+        let text_language = from_text.filter(|_| long_enough_for_language(&s.language_sample));
         for (kind, phrase, lang) in &s.lures {
             if false_friend(phrase, *lang, text_language) {
                 continue;
@@ -891,7 +888,7 @@ impl Checker {
         // Advisories.
         self.judge_advisories(&mut s);
 
-        let message_language = crate::lang::detect(&s.language_sample, &lure_langs);
+        let message_language = from_text.or_else(|| crate::lang::by_lexicon_votes(&lure_langs));
         let mut findings = s.findings;
         let score = self.scorer.score(&mut findings, s.kind);
         let positive = findings.iter().any(|f| f.weight > 0.0);

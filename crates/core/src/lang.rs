@@ -207,6 +207,11 @@ pub fn detect(text: &str, lexicon_votes: &[(Lang, usize)]) -> Option<Lang> {
             });
         }
     }
+    by_lexicon_votes(lexicon_votes)
+}
+
+/// The language with the most lure phrases matched: [`detect`]'s last resort.
+pub fn by_lexicon_votes(lexicon_votes: &[(Lang, usize)]) -> Option<Lang> {
     lexicon_votes
         .iter()
         .filter(|(_, n)| *n > 0)
