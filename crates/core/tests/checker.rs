@@ -114,6 +114,31 @@ fn lookalike_links_name_their_target() {
 }
 
 #[test]
+fn fake_pharmacy_shops_name_the_pharmacy_they_copy() {
+    // Shapes of the fake-pharmacy hosts on CERT Polska's warning list: the shop's name with
+    // a word and a cheap TLD, its whole name under an unrelated domain, hyphens moved.
+    for (url, target) in [
+        ("https://zikoapteka-promo.shop/leki", "zikoapteka.pl"),
+        ("https://wapteka.tanie-leki.sbs/", "wapteka.pl"),
+        ("https://ezi-koapteka.pl/", "e-zikoapteka.pl"),
+    ] {
+        let a = checker().check(Input::Url(url));
+        let f = a.findings.iter().find(|f| f.get("target").is_some());
+        assert_eq!(f.and_then(|f| f.get("target")), Some(target), "{url}: {:?}", codes(&a));
+        assert!(a.verdict >= Verdict::Suspicious, "{url}: {:?}", a.verdict);
+    }
+    // The shops' own domains are what they are: official, not look-alikes.
+    let a = checker().check(Input::Url("https://www.e-zikoapteka.pl/koszyk"));
+    assert!(a.verdict <= Verdict::Unverified, "{:?}", codes(&a));
+}
+
+#[test]
+fn nhsmail_is_an_nhs_mail_domain_not_a_lookalike_of_nhs_uk() {
+    let a = checker().check(Input::Url("https://portal.nhs.net/"));
+    assert!(!codes(&a).contains(&"LOOKALIKE_DOMAIN"), "{:?}", codes(&a));
+}
+
+#[test]
 fn phones_in_text_are_compared_with_the_claimed_institution() {
     let a = text("NFZ: w razie pytań dzwoń 800 190 590");
     assert!(codes(&a).contains(&"PHONE_OFFICIAL"), "{:?}", codes(&a));

@@ -257,6 +257,8 @@ pub enum InstitutionKind {
     Csirt,
     /// An ombudsman or patient-rights office.
     Ombudsman,
+    /// A pharmacy chain or online pharmacy (a private business whose shop fakes copy).
+    Pharmacy,
 }
 
 /// An official web or e-mail domain.
