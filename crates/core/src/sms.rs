@@ -61,12 +61,14 @@ static OPEN: LazyLock<Regex> = LazyLock::new(|| {
     .expect("valid regex")
 });
 
-/// Money amounts in the original text: a currency sign or code next to a number.
+/// Money amounts in the original text: a currency sign or code next to a number, before it
+/// (`£1,500`, `EUR 20`) or after it, as most of Europe writes them (`470 €`, `1 250 Kč`).
 static MONEY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
         r"(?xi)
-        (?:[£$€¥₹]|(?-u:\b)(?:rs|inr|usd|aud|eur|gbp|pln|ron|uah)\.?)\ ?\d[\d.,]*
-        | \d[\d.,]*\ ?(?:zł|zl|pln|lei|ron|eur|euro|euros|usd|gbp|pounds|dollars|грн|гривень)(?:[^\p{L}\p{N}]|$)",
+        (?:[£$€¥₹]|(?-u:\b)(?:rs|inr|usd|aud|eur|gbp|pln|ron|uah|chf|czk)\.?)\ ?\d[\d.,]*
+        | \d(?:[\d.,]|\ \d{3})*\ ?(?:[€£$]
+            |(?:zł|zl|pln|lei|ron|eur|euro|euros|usd|gbp|pounds|dollars|kč|kc|czk|chf|грн|гривень)(?:[^\p{L}\p{N}]|$))",
     )
     .expect("valid regex")
 });
@@ -138,9 +140,11 @@ pub fn money(text: &str) -> Option<&str> {
     if !text.bytes().any(|b| b.is_ascii_digit()) {
         return None;
     }
-    MONEY
-        .find(text)
-        .map(|m| m.as_str().trim_end_matches(|c: char| !c.is_alphanumeric()).trim())
+    MONEY.find(text).map(|m| {
+        m.as_str()
+            .trim_end_matches(|c: char| !c.is_alphanumeric() && !"€£$".contains(c))
+            .trim()
+    })
 }
 
 #[cfg(test)]
@@ -236,6 +240,9 @@ mod tests {
         assert_eq!(money("Masz zwrot 312 zł"), Some("312 zł"));
         assert_eq!(money("Ai de primit 450 lei"), Some("450 lei"));
         assert_eq!(money("Claim Rs.5,000 now"), Some("Rs.5,000"));
+        assert_eq!(money("Ihre Rückerstattung ist bereit. 470 €."), Some("470 €"));
+        assert_eq!(money("Paga 2,90€ per la spedizione"), Some("2,90€"));
+        assert_eq!(money("Vrácení přeplatku 1 250 Kč"), Some("1 250 Kč"));
         assert_eq!(money("See you at 5, bring 2 friends"), None);
     }
 }

@@ -205,3 +205,40 @@ fn a_one_word_lure_of_another_language_is_not_read_in_a_long_text() {
     let a = checker().check(Input::Text(romanian));
     assert!(codes(&a).contains(&"LURE_REFUND"), "{:?}", codes(&a));
 }
+
+#[test]
+fn a_ready_prescription_is_a_health_notice_not_money_waiting() {
+    // A pharmacy telling the patient to collect a prescription promises no money; only with
+    // a link or a request does the health pretext count.
+    for t in [
+        "Your prescription is ready for collection at the pharmacy on High Street.",
+        "Twoja recepta czeka na realizację w aptece.",
+    ] {
+        let a = sms(Some("Pharmacy"), t);
+        assert!(!codes(&a).contains(&"LURE_REFUND"), "{t}: {:?}", codes(&a));
+        assert!(a.verdict < Verdict::Suspicious, "{t}: {:?}", codes(&a));
+    }
+    let a = sms(
+        None,
+        "Your prescription is waiting. Confirm your details: rx-collect-uk.top/p",
+    );
+    assert!(codes(&a).contains(&"LURE_HEALTH_NOTICE"), "{:?}", codes(&a));
+    assert!(a.verdict >= Verdict::Suspicious, "{:?}", codes(&a));
+}
+
+#[test]
+fn avoid_the_suspension_is_a_threat_in_every_language() {
+    for t in [
+        "To avoid suspension of your Medicare benefits, update your details today.",
+        "Aby uniknąć wstrzymania świadczeń, zaktualizuj dane.",
+        "Pentru a evita suspendarea asigurării, actualizați datele.",
+        "Pour éviter la suspension de vos droits, mettez à jour vos informations.",
+        "Um eine Sperrung Ihrer Versichertenkarte zu vermeiden, aktualisieren Sie Ihre Daten.",
+        "Para evitar la suspensión de su tarjeta sanitaria, actualice sus datos.",
+        "Per evitare la sospensione della tessera sanitaria, aggiorna i tuoi dati.",
+        "Abyste předešli pozastavení pojištění, aktualizujte své údaje.",
+    ] {
+        let a = sms(None, t);
+        assert!(codes(&a).contains(&"LURE_THREAT"), "{t}: {:?}", codes(&a));
+    }
+}
