@@ -81,6 +81,9 @@ mod tests {
             ("zdrowie-zwrot.example.com", "zdrowie"),
             ("best-pharmacysale.com", "pharmacy"),
             ("healthrefund-portal.net", "health"),
+            ("vitale-renouvellement.com", "vitale"),
+            ("tessera-sanitaria-rinnovo.it", "sanitaria"),
+            ("zwrot-skladki-zdrowotnej.pl", "zdrowot"),
         ] {
             assert_eq!(bait(host), Some(word), "{host}");
         }
@@ -95,6 +98,8 @@ mod tests {
             "shop.example.com",
             "cheap-flights.shop",
             "hospital.example.org",
+            "vehicle-sale.com",
+            "sanitaria.example.it",
             "",
             "not a host",
         ] {
