@@ -11,6 +11,13 @@ bash scripts/install-test-deps.sh
 bash scripts/postfix-test.sh --install
 bash scripts/miltertest.sh --install
 export HEALTHGUARD_REQUIRE_POSTFIX=1
+# The PostgreSQL store's tests against a real, private PostgreSQL cluster (Debian's package):
+# installed when missing, started on a loopback port, stopped at the end.
+bash scripts/postgres-test.sh --install
+pg_dir=$(mktemp -d /tmp/hg-postgres.XXXXXX)
+trap 'bash scripts/postgres-test.sh stop "$pg_dir"; rm -rf "$pg_dir"' EXIT
+HEALTHGUARD_TEST_POSTGRES=$(bash scripts/postgres-test.sh start "$pg_dir")
+export HEALTHGUARD_TEST_POSTGRES HEALTHGUARD_REQUIRE_POSTGRES=1
 cargo test --workspace --all-targets --locked
 cargo test --workspace --doc --locked
 

@@ -24,7 +24,7 @@ pub enum Command {
     /// Scan many e-mails at once: folders (recursive), Maildirs, mbox files, single files.
     #[command(after_help = SCAN_EXIT_CODES)]
     Scan(ScanArgs),
-    /// Run the HTTP API and web page (SQLite in --data).
+    /// Run the HTTP API and web page (SQLite in --data, or PostgreSQL with --database).
     Serve(ServeArgs),
     /// Run as a Sendmail/Postfix milter: check every e-mail in the mail flow and apply the
     /// policy of its verdict (headers, subject tag, quarantine, reject).
@@ -82,9 +82,9 @@ pub enum UsersCommand {
         /// Role.
         #[arg(long, value_enum)]
         role: RoleArg,
-        /// The server's data directory (`serve --data`).
-        #[arg(long, value_name = "DIR")]
-        data: PathBuf,
+        /// The server's store: `--data DIR` or `--database URL`.
+        #[command(flatten)]
+        store: StoreArgs,
         /// Read the password from this file's first line instead of the terminal.
         #[arg(long, value_name = "FILE")]
         password_file: Option<PathBuf>,
@@ -96,9 +96,9 @@ pub enum UsersCommand {
 pub enum TokensCommand {
     /// Create an API token and print it once (only its SHA-256 is stored).
     Create {
-        /// The server's data directory (`serve --data`).
-        #[arg(long, value_name = "DIR")]
-        data: PathBuf,
+        /// The server's store: `--data DIR` or `--database URL`.
+        #[command(flatten)]
+        store: StoreArgs,
         /// Role.
         #[arg(long, value_enum)]
         role: RoleArg,
@@ -141,9 +141,9 @@ pub enum FeedsCommand {
 pub enum TriageCommand {
     /// List the campaigns the stored reports group into, the largest first.
     Campaigns {
-        /// The server's data directory (`serve --data`).
-        #[arg(long, value_name = "DIR")]
-        data: PathBuf,
+        /// The server's store: `--data DIR` or `--database URL`.
+        #[command(flatten)]
+        store: StoreArgs,
         /// Print JSON (`{"items":[…]}`) instead of a table.
         #[arg(long)]
         json: bool,
@@ -154,9 +154,9 @@ pub enum TriageCommand {
     /// Export campaigns: STIX 2.1, MISP event, ARF abuse reports or blocklists. Personal data
     /// is redacted; official registry domains never enter a blocklist.
     Export {
-        /// The server's data directory (`serve --data`).
-        #[arg(long, value_name = "DIR")]
-        data: PathBuf,
+        /// The server's store: `--data DIR` or `--database URL`.
+        #[command(flatten)]
+        store: StoreArgs,
         /// Output format.
         #[arg(long, value_enum)]
         format: TriageFormat,
@@ -178,9 +178,9 @@ pub enum TriageCommand {
     Advisory {
         /// The campaign id (from `/v1/triage/campaigns` or the triage UI).
         campaign: String,
-        /// The server's data directory (`serve --data`).
-        #[arg(long, value_name = "DIR")]
-        data: PathBuf,
+        /// The server's store: `--data DIR` or `--database URL`.
+        #[command(flatten)]
+        store: StoreArgs,
         /// Registry selection (for the institution's country and official channels).
         #[command(flatten)]
         registry: RegistryArgs,
@@ -429,6 +429,26 @@ fn parse_size(text: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("size out of range: {text:?}"))
 }
 
+/// Which store an offline command opens: the server's data directory or its PostgreSQL
+/// database.
+#[derive(Debug, Args, Clone)]
+pub struct StoreArgs {
+    /// The server's data directory (`serve --data`), whose SQLite database is the store.
+    #[arg(long, value_name = "DIR", required_unless_present = "database")]
+    pub data: Option<PathBuf>,
+    /// The server's PostgreSQL database (`serve --database`) instead of a data directory.
+    #[arg(long, value_name = "URL", conflicts_with = "data")]
+    pub database: Option<String>,
+}
+
+impl StoreArgs {
+    /// The store these arguments name.
+    pub fn database(&self) -> healthguard_server::store::Database {
+        let dir = self.data.clone().unwrap_or_default();
+        healthguard_server::store::Database::new(&dir, self.database.as_deref())
+    }
+}
+
 /// `healthguard serve`.
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -438,6 +458,10 @@ pub struct ServeArgs {
     /// Directory for the SQLite database of reports (created when missing).
     #[arg(long, value_name = "DIR", default_value = "healthguard-data")]
     pub data: PathBuf,
+    /// Keep reports in this PostgreSQL database instead (`postgres://USER@HOST:PORT/DB`;
+    /// migrated when needed). Several `serve` nodes may share one.
+    #[arg(long, value_name = "URL")]
+    pub database: Option<String>,
     /// Worker threads (default: one per core).
     #[arg(long, value_name = "N")]
     pub workers: Option<usize>,

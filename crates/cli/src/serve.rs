@@ -11,6 +11,7 @@ use std::sync::Arc;
 pub fn run(args: ServeArgs) -> Result<u8> {
     let (registry, watch) = registry_cmd::select_live(&args.registry, Some(&args.data))?;
     let mut config = ServeConfig::new(args.listen, args.data, registry);
+    config.database = args.database;
     config.reload = watch.map(|w| w.into_reload(args.refresh.registry_poll));
     if args.no_rate_limit {
         config.limits.check_rate = None;

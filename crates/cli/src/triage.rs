@@ -1,23 +1,22 @@
-//! `healthguard triage`: campaigns and exports from the server's data directory, offline
-//! (the store is opened read-only, so a running server is not disturbed).
+//! `healthguard triage`: campaigns and exports from the server's store (its data directory,
+//! opened read-only so a running server is not disturbed, or its PostgreSQL database), offline.
 
 use crate::args::{TriageCommand, TriageFormat};
 use crate::{registry_cmd, write_stdout, UsageError};
 use anyhow::{Context as _, Result};
-use healthguard_server::store::{read_reports, ReportRow};
+use healthguard_server::store::{read_reports, Database, ReportRow};
 use healthguard_triage::export::arf::{self, Sample};
 use healthguard_triage::export::{blocklist, misp, stix, Context};
 use healthguard_triage::{synth, Campaign, Grouper, Official, Report};
 use std::collections::HashMap;
-use std::path::Path;
 
 /// Runs a triage command.
 pub fn run(cmd: TriageCommand) -> Result<u8> {
     match cmd {
-        TriageCommand::Campaigns { data, json, registry } => {
+        TriageCommand::Campaigns { store, json, registry } => {
             let registry = registry_cmd::select(&registry)?;
             let official = Official::from_registry(&registry);
-            let grouped = group(&data, &official, false)?;
+            let grouped = group(&store.database(), &official, false)?;
             let campaigns = grouped.grouper.campaigns();
             let text = if json {
                 listing_json(&campaigns)
@@ -28,7 +27,7 @@ pub fn run(cmd: TriageCommand) -> Result<u8> {
             Ok(0)
         }
         TriageCommand::Export {
-            data,
+            store,
             format,
             campaign,
             output,
@@ -37,7 +36,7 @@ pub fn run(cmd: TriageCommand) -> Result<u8> {
         } => {
             let registry = registry_cmd::select(&registry)?;
             let official = Official::from_registry(&registry);
-            let grouped = group(&data, &official, format == TriageFormat::Arf)?;
+            let grouped = group(&store.database(), &official, format == TriageFormat::Arf)?;
             let all = grouped.grouper.campaigns();
             let chosen: Vec<&Campaign> = match &campaign {
                 Some(id) => {
@@ -87,14 +86,15 @@ pub fn run(cmd: TriageCommand) -> Result<u8> {
         }
         TriageCommand::Advisory {
             campaign,
-            data,
+            store,
             registry,
         } => {
             let registry = registry_cmd::select(&registry)?;
             let official = Official::from_registry(&registry);
-            let stored = healthguard_server::store::read_campaign(&data, &campaign)
-                .with_context(|| format!("cannot read the campaigns in {}", data.display()))?
-                .ok_or_else(|| UsageError(format!("no campaign {campaign:?} in {}", data.display())))?;
+            let db = store.database();
+            let stored = healthguard_server::store::read_campaign(db.clone(), &campaign)
+                .with_context(|| format!("cannot read the campaigns in {}", db.describe()))?
+                .ok_or_else(|| UsageError(format!("no campaign {campaign:?} in {}", db.describe())))?;
             let confirmed = stored
                 .statuses
                 .get(&healthguard_server::access::Status::ConfirmedPhishing)
@@ -151,13 +151,13 @@ struct Grouped {
     samples: HashMap<String, Sample>,
 }
 
-fn group(data: &Path, official: &Official, samples: bool) -> Result<Grouped> {
+fn group(db: &Database, official: &Official, samples: bool) -> Result<Grouped> {
     let mut g = Grouped {
         grouper: Grouper::new(official.clone()),
         reports: 0,
         samples: HashMap::new(),
     };
-    g.reports = read_reports(data, |row: ReportRow| {
+    g.reports = read_reports(db.clone(), |row: ReportRow| {
         let report = Report {
             id: row.id,
             created_at_ms: row.created_at_ms,
@@ -172,7 +172,7 @@ fn group(data: &Path, official: &Official, samples: bool) -> Result<Grouped> {
             g.samples.insert(report.id.clone(), Sample::of(&report, official));
         }
     })
-    .with_context(|| format!("cannot read the reports in {}", data.display()))?;
+    .with_context(|| format!("cannot read the reports in {}", db.describe()))?;
     Ok(g)
 }
 

@@ -31,7 +31,7 @@ pub fn users(cmd: UsersCommand) -> Result<u8> {
         UsersCommand::Add {
             name,
             role: r,
-            data,
+            store: at,
             password_file,
         } => {
             if !access::valid_name(&name) {
@@ -49,8 +49,9 @@ pub fn users(cmd: UsersCommand) -> Result<u8> {
             }
             let hash =
                 access::hash_password(&password).map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))?;
-            store::add_user_offline(&data, &name, role(r), &hash).map_err(store_error)?;
-            eprintln!("healthguard: added {} {name} to {}", role(r).name(), data.display());
+            let db = at.database();
+            store::add_user_offline(db.clone(), &name, role(r), &hash).map_err(store_error)?;
+            eprintln!("healthguard: added {} {name} to {}", role(r).name(), db.describe());
             Ok(0)
         }
     }
@@ -59,9 +60,13 @@ pub fn users(cmd: UsersCommand) -> Result<u8> {
 /// Runs `healthguard tokens …`.
 pub fn tokens(cmd: TokensCommand) -> Result<u8> {
     match cmd {
-        TokensCommand::Create { data, role: r, name } => {
+        TokensCommand::Create {
+            store: at,
+            role: r,
+            name,
+        } => {
             let (token, hash) = access::new_api_token();
-            store::add_token_offline(&data, hash, &name, role(r)).map_err(store_error)?;
+            store::add_token_offline(at.database(), hash, &name, role(r)).map_err(store_error)?;
             eprintln!(
                 "healthguard: {} token {name:?} created; it is shown once, keep it secret (Authorization: Bearer …)",
                 role(r).name()

@@ -8,8 +8,9 @@
 //! - A web page at `/` for patients: paste or upload, read the verdict, report it; works
 //!   with JavaScript off, escapes everything, and sends a strict Content-Security-Policy.
 //! - `/healthz` and `/metrics` (Prometheus text format).
-//! - Reports in SQLite (WAL, `synchronous=FULL`, group commit) in the data directory, behind
-//!   the [`store::ReportStore`] trait.
+//! - Reports in SQLite (WAL, `synchronous=FULL`, group commit) in the data directory, or in
+//!   PostgreSQL (`--database`, shareable by several nodes), behind the [`store::ReportStore`]
+//!   trait.
 //!
 //! This crate is an edge: the analysis is `healthguard-core` (and `healthguard-mail` for
 //! e-mail), called with no I/O of its own.
@@ -50,7 +51,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use store::{ReportStore, SqliteStore};
+use store::ReportStore;
 
 /// Bounds on what one request may cost.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,6 +97,8 @@ pub struct ServeConfig {
     pub listen: SocketAddr,
     /// Directory of the SQLite database (created when missing).
     pub data_dir: PathBuf,
+    /// A PostgreSQL database (`postgres://…`) to keep reports in instead of `data_dir`.
+    pub database: Option<String>,
     /// The registry of official channels the checker uses.
     pub registry: Registry,
     /// Request limits and rate limits.
@@ -185,6 +188,7 @@ impl ServeConfig {
         ServeConfig {
             listen,
             data_dir,
+            database: None,
             registry,
             limits: Limits::default(),
             mail_auth: MailAuth::default(),
@@ -206,12 +210,12 @@ pub fn serve(config: ServeConfig) -> anyhow::Result<()> {
         builder.worker_threads(n.max(1));
     }
     let runtime = builder.build().context("cannot start the async runtime")?;
-    let data_dir = config.data_dir.clone();
+    let db = store::Database::new(&config.data_dir, config.database.as_deref());
     runtime.block_on(async move {
         let server = Server::start(config).await?;
         eprintln!(
             "HealthGuard: reports stored in {}; listening on http://{}",
-            data_dir.display(),
+            db.describe(),
             server.addr()
         );
         shutdown_signal().await;
@@ -251,17 +255,19 @@ pub struct Server {
 }
 
 impl Server {
-    /// Opens the store in `config.data_dir` (running migrations), binds `config.listen`
-    /// (port 0 picks a free port) and starts answering.
+    /// Opens the store in `config.data_dir`, or the `config.database` (running migrations),
+    /// binds `config.listen` (port 0 picks a free port) and starts answering.
     pub async fn start(config: ServeConfig) -> anyhow::Result<Server> {
         let official = healthguard_triage::Official::from_registry(&config.registry);
-        let store = SqliteStore::open_with(&config.data_dir, official)
+        let db = store::Database::new(&config.data_dir, config.database.as_deref());
+        let store = db
+            .open(official)
             .await
-            .with_context(|| format!("cannot open the data directory {}", config.data_dir.display()))?;
+            .with_context(|| format!("cannot open the report store {}", db.describe()))?;
         let listener = tokio::net::TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("cannot listen on {}", config.listen))?;
-        Server::start_with(config, Arc::new(store), listener).await
+        Server::start_with(config, store, listener).await
     }
 
     /// Starts on an opened store and a bound listener.
