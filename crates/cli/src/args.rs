@@ -472,6 +472,10 @@ pub struct ServeArgs {
     /// through a TLS-terminating proxy).
     #[arg(long)]
     pub secure_cookies: bool,
+    /// Publish the blocklists of confirmed campaigns without credentials at
+    /// /feeds/confirmed/{domains.txt,hosts.txt,rpz.zone,adblock.txt}.
+    #[arg(long)]
+    pub publish_feed: bool,
     /// Trust `Authentication-Results` of uploaded e-mails added by your MTA with this authserv-id.
     #[arg(long, value_name = "ID")]
     pub trust_authres: Option<String>,

@@ -19,6 +19,7 @@ pub fn run(args: ServeArgs) -> Result<u8> {
     }
     config.workers = args.workers;
     config.secure_cookies = args.secure_cookies;
+    config.publish_feed = args.publish_feed;
     if let Some(path) = &args.registry.model {
         config.model = Some(crate::learn::read_model(path)?);
     }

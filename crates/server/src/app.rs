@@ -53,6 +53,8 @@ pub(crate) struct Inner {
     pub triage_texts: crate::web::Texts,
     /// Whether the session cookie is `Secure`.
     pub secure_cookies: bool,
+    /// Whether `/feeds/confirmed/` answers (see `ServeConfig::publish_feed`).
+    pub publish_feed: bool,
 }
 
 /// The checker and the registry's serialised views, built from one registry.
@@ -127,6 +129,7 @@ impl AppState {
             sessions: crate::triage_web::Sessions::default(),
             triage_texts: crate::triage_web::texts(),
             secure_cookies: config.secure_cookies,
+            publish_feed: config.publish_feed,
         }))
     }
 
@@ -242,6 +245,7 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/reports/{id}", get(api::report_status))
         .route("/check", post(web::check_form).layer(upload_limit))
         .route("/reports/{id}", get(web::report_status_page))
+        .route("/feeds/confirmed/{file}", get(triage_api::published_feed))
         .route_layer(middleware::from_fn_with_state(state.clone(), limit_checks));
     let report_routes = Router::new()
         .route(

@@ -114,6 +114,9 @@ pub struct ServeConfig {
     /// Mark the analysts' session cookie `Secure`: set it when the site is reached over TLS
     /// (a TLS-terminating proxy in front of `serve`).
     pub secure_cookies: bool,
+    /// Publish the blocklists of confirmed campaigns without credentials under
+    /// `/feeds/confirmed/` (for other resolvers and HealthGuard nodes to subscribe to).
+    pub publish_feed: bool,
     /// Where a new registry comes from while serving (`healthguard registry update`).
     pub reload: Option<Reload>,
 }
@@ -196,6 +199,7 @@ impl ServeConfig {
             model: None,
             listings: None,
             secure_cookies: false,
+            publish_feed: false,
             reload: None,
         }
     }

@@ -506,18 +506,7 @@ pub(crate) async fn export_body(
             .await
             .map_err(store_error)?
             .ok_or_else(|| ApiError::not_found(format!("no campaign {id:?}")))?],
-        None => {
-            let statuses = state.store().campaign_statuses().await.map_err(store_error)?;
-            let all = state.store().campaigns().await.map_err(store_error)?;
-            all.into_iter()
-                .filter(|c| {
-                    statuses
-                        .get(&c.id)
-                        .and_then(|s| s.get(&Status::ConfirmedPhishing))
-                        .is_some_and(|&n| n > 0)
-                })
-                .collect()
-        }
+        None => confirmed_campaigns(state).await?,
     };
     audit(state, who, "export", campaign.unwrap_or("confirmed"), format).await?;
     let refs: Vec<&Campaign> = chosen.iter().collect();
@@ -530,16 +519,13 @@ pub(crate) async fn export_body(
     };
     let name = campaign.unwrap_or("confirmed");
     let (body, ctype, ext) = match format {
+        "domains" | "hosts" | "rpz" | "adblock" => blocklist_body(format, &refs, &ctx).unwrap_or_default(),
         "stix" => (
             stix::bundle(&refs, &ctx) + "\n",
             "application/stix+json;version=2.1",
             "json",
         ),
         "misp" => (misp::event(&refs, &ctx) + "\n", "application/json", "json"),
-        "domains" => (blocklist::plain(&refs, &ctx), "text/plain; charset=utf-8", "txt"),
-        "hosts" => (blocklist::hosts(&refs, &ctx), "text/plain; charset=utf-8", "hosts"),
-        "rpz" => (blocklist::rpz(&refs, &ctx), "text/dns; charset=utf-8", "zone"),
-        "adblock" => (blocklist::adblock(&refs, &ctx), "text/plain; charset=utf-8", "txt"),
         _ => {
             let mut reports = Vec::new();
             for c in &refs {
@@ -637,6 +623,71 @@ pub(crate) async fn audit_log(
             "at": rfc3339(e.at_ms), "actor": e.actor, "action": e.action, "object": e.object, "detail": e.detail
         })).collect::<Vec<_>>()
     })))
+}
+
+/// Every campaign with a report confirmed as phishing.
+async fn confirmed_campaigns(state: &AppState) -> Result<Vec<Campaign>, ApiError> {
+    let statuses = state.store().campaign_statuses().await.map_err(store_error)?;
+    let all = state.store().campaigns().await.map_err(store_error)?;
+    Ok(all
+        .into_iter()
+        .filter(|c| {
+            statuses
+                .get(&c.id)
+                .and_then(|s| s.get(&Status::ConfirmedPhishing))
+                .is_some_and(|&n| n > 0)
+        })
+        .collect())
+}
+
+/// A blocklist format's body, content type and file extension; `None` for other formats.
+/// Blocklists hold only the criminals' hosts (never a registry domain, no personal data).
+fn blocklist_body(format: &str, refs: &[&Campaign], ctx: &Context) -> Option<(String, &'static str, &'static str)> {
+    const TEXT: &str = "text/plain; charset=utf-8";
+    Some(match format {
+        "domains" => (blocklist::plain(refs, ctx), TEXT, "txt"),
+        "hosts" => (blocklist::hosts(refs, ctx), TEXT, "hosts"),
+        "rpz" => (blocklist::rpz(refs, ctx), "text/dns; charset=utf-8", "zone"),
+        "adblock" => (blocklist::adblock(refs, ctx), TEXT, "txt"),
+        _ => return None,
+    })
+}
+
+/// `GET /feeds/confirmed/{domains.txt|hosts.txt|rpz.zone|adblock.txt}`: the confirmed
+/// campaigns' blocklists without credentials, when the operator publishes them
+/// (`serve --publish-feed`; 404 otherwise). They carry no personal data, so reading them is
+/// not audited.
+pub(crate) async fn published_feed(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+) -> Result<Response, ApiError> {
+    let format = match file.as_str() {
+        "domains.txt" => "domains",
+        "hosts.txt" => "hosts",
+        "rpz.zone" => "rpz",
+        "adblock.txt" => "adblock",
+        _ => "",
+    };
+    if !state.0.publish_feed || format.is_empty() {
+        return Err(ApiError::not_found("no such feed"));
+    }
+    let chosen = confirmed_campaigns(&state).await?;
+    let refs: Vec<&Campaign> = chosen.iter().collect();
+    let live = state.live();
+    let ctx = Context {
+        generated_at_ms: ids::now_ms(),
+        registry: live.analyzer.checker.registry(),
+        official: &live.official,
+    };
+    let Some((body, ctype, _)) = blocklist_body(format, &refs, &ctx) else {
+        return Err(ApiError::not_found("no such feed"));
+    };
+    let mut res = (StatusCode::OK, body).into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300"));
+    Ok(res)
 }
 
 #[cfg(test)]

@@ -306,3 +306,51 @@ fn workflow_campaigns_exports_redaction_and_audit() {
     assert_eq!(ids, vec![format!("C-{a}"), format!("C-{c}")]);
     s.stop();
 }
+
+#[test]
+fn confirmed_campaigns_are_published_as_a_feed_only_when_the_operator_says_so() {
+    let dir = common::temp_dir("triage-feed");
+    let (t, h) = new_api_token();
+    add_token_offline(&dir, h, "a", Role::Analyst).unwrap();
+    let s = TestServer::start_in(dir, |c| c.publish_feed = true);
+    let a = report(&s, SMS_A, None);
+    report(&s, SMS_C, None);
+    let feed = |file: &str| send("GET", &s.url(&format!("/feeds/confirmed/{file}")), &[], b"");
+
+    // Nothing is confirmed yet: the feed is empty of hosts.
+    let before = feed("domains.txt");
+    assert_eq!(before.status, 200);
+    assert!(!before.text().contains("nfz-zwrot-pl.example"), "{}", before.text());
+
+    let auth = format!("Bearer {t}");
+    let confirm = send(
+        "POST",
+        &s.url(&format!("/v1/triage/reports/{a}")),
+        &[("content-type", "application/json"), ("authorization", &auth)],
+        json!({"status": "confirmed_phishing"}).to_string().as_bytes(),
+    );
+    assert_eq!(confirm.status, 204, "{}", confirm.text());
+    for file in ["domains.txt", "hosts.txt", "rpz.zone", "adblock.txt"] {
+        let f = feed(file);
+        assert_eq!(f.status, 200, "{file}");
+        let text = f.text();
+        assert!(text.contains("nfz-zwrot-pl.example"), "{file}: {text}");
+        assert!(
+            !text.contains("kurier-doplata"),
+            "unconfirmed campaign left out: {file}"
+        );
+        assert!(!text.contains("nfz.gov.pl"), "never a registry domain: {file}");
+        assert!(!text.contains("44051401458"), "no personal data: {file}");
+    }
+    assert_eq!(feed("stix.json").status, 404);
+    assert_eq!(feed("../audit").status, 404);
+    s.stop();
+
+    // Off by default.
+    let quiet = TestServer::start("triage-feed-off", |_| {});
+    assert_eq!(
+        send("GET", &quiet.url("/feeds/confirmed/domains.txt"), &[], b"").status,
+        404
+    );
+    quiet.stop();
+}
