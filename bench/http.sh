@@ -9,6 +9,9 @@
 #   bash bench/http.sh            # 10 s per run, 2 wrk threads; checks over 32 connections,
 #                                 # then 64 (ceiling); reports over 64 connections
 #   DURATION=30s CONNECTIONS=16 REPORT_CONNECTIONS=128 bash bench/http.sh
+#   DATABASE=postgres://… ONLY=reports bash bench/http.sh   # reports into PostgreSQL
+#                                 # (scripts/postgres-test.sh start DIR prints a URL); only
+#                                 # the reports run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +20,8 @@ CONNECTIONS="${CONNECTIONS:-32}"
 REPORT_CONNECTIONS="${REPORT_CONNECTIONS:-64}"
 THREADS="${THREADS:-2}"
 PORT="${PORT:-18181}"
+DATABASE="${DATABASE:-}"
+ONLY="${ONLY:-}"
 
 if ! command -v wrk >/dev/null 2>&1; then
     sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
@@ -26,7 +31,9 @@ fi
 
 cargo build --release --locked -p healthguard
 data="$(mktemp -d)"
-target/release/healthguard serve --listen "127.0.0.1:$PORT" --data "$data" --no-rate-limit 2>"$data/server.log" &
+store=(--data "$data")
+[ -n "$DATABASE" ] && store+=(--database "$DATABASE")
+"${CARGO_TARGET_DIR:-target}/release/healthguard" serve --listen "127.0.0.1:$PORT" "${store[@]}" --no-rate-limit 2>"$data/server.log" &
 server=$!
 cleanup() {
     kill "$server" 2>/dev/null || true
@@ -45,14 +52,20 @@ echo "== machine: $(nproc) cores, wrk -t$THREADS -d$DURATION; the server and wrk
 echo
 echo "== warm-up"
 wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s bench/check_sms.lua "http://127.0.0.1:$PORT/v1/check" >/dev/null
+if [ "$ONLY" != reports ]; then
+    echo
+    echo "== POST /v1/check (SMS), $CONNECTIONS connections"
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/check_sms.lua "http://127.0.0.1:$PORT/v1/check"
+    echo
+    echo "== POST /v1/check (SMS), 64 connections (throughput ceiling; latency grows with the queue)"
+    wrk -t"$THREADS" -c64 -d"$DURATION" --latency -s bench/check_sms.lua "http://127.0.0.1:$PORT/v1/check"
+fi
 echo
-echo "== POST /v1/check (SMS), $CONNECTIONS connections"
-wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s bench/check_sms.lua "http://127.0.0.1:$PORT/v1/check"
-echo
-echo "== POST /v1/check (SMS), 64 connections (throughput ceiling; latency grows with the queue)"
-wrk -t"$THREADS" -c64 -d"$DURATION" --latency -s bench/check_sms.lua "http://127.0.0.1:$PORT/v1/check"
-echo
-echo "== POST /v1/reports (durable: WAL, synchronous=FULL, group commit), $REPORT_CONNECTIONS connections"
+if [ -n "$DATABASE" ]; then
+    echo "== POST /v1/reports (durable: PostgreSQL synchronous commit, group commit), $REPORT_CONNECTIONS connections"
+else
+    echo "== POST /v1/reports (durable: WAL, synchronous=FULL, group commit), $REPORT_CONNECTIONS connections"
+fi
 wrk -t"$THREADS" -c"$REPORT_CONNECTIONS" -d"$DURATION" --latency -s bench/report.lua "http://127.0.0.1:$PORT/v1/reports"
 echo
 echo "== server counters"
