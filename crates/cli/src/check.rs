@@ -74,7 +74,7 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     let report = checker.report(&analysis, &Catalog::builtin(), lang);
     match args.format {
         Format::Json => crate::write_stdout(&format!("{}\n", serde_json::to_string_pretty(&report)?))?,
-        Format::Human => crate::write_stdout(&human(&report))?,
+        Format::Human => crate::write_stdout(&human(&report, checker.catalogue()))?,
     }
     Ok(analysis.verdict.exit_code() as u8)
 }
@@ -129,7 +129,7 @@ fn read_bounded(source: impl Read, what: &str) -> Result<Vec<u8>> {
 }
 
 /// The short plain-text form for people.
-pub fn human(r: &Report) -> String {
+pub fn human(r: &Report, catalogue: &healthguard_core::Catalogue) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     let mark = match r.verdict {
@@ -145,18 +145,23 @@ pub fn human(r: &Report) -> String {
     if let Some(name) = &r.institution_name {
         let _ = writeln!(out, "  {}: {name}", t.ui("institution"));
     }
-    // The same fact found twice (e.g. a look-alike domain as sender and as link) is said once.
-    let mut said = std::collections::HashSet::new();
-    let shown: Vec<_> = r
-        .findings
-        .iter()
-        .filter(|f| f.code != "CLAIMS_INSTITUTION" || r.findings.len() == 1)
-        .filter(|f| said.insert(f.message.as_str()))
-        .collect();
-    if !shown.is_empty() {
+    // Grouped by what they are about; each sentence and each piece of evidence once.
+    let groups = healthguard_core::group_findings(&r.findings, catalogue, t);
+    if !groups.is_empty() {
         let _ = writeln!(out, "\n{}:", t.ui("findings"));
-        for f in shown {
-            let _ = writeln!(out, "  • {}", f.message);
+        for g in groups {
+            let _ = writeln!(out, "  {}", g.title);
+            for l in &g.lines {
+                let _ = writeln!(out, "    • {}", l.message);
+            }
+            if !g.evidence.is_empty() {
+                let quoted: Vec<String> = g
+                    .evidence
+                    .iter()
+                    .map(|e| healthguard_core::render(t.ui("quoted"), &[("evidence", e)]))
+                    .collect();
+                let _ = writeln!(out, "    {}: {}", t.ui("evidence"), quoted.join(", "));
+            }
         }
     }
     let _ = writeln!(out, "\n{}:", t.ui("advice"));
