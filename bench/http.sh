@@ -26,7 +26,7 @@ fi
 
 cargo build --release --locked -p healthguard
 data="$(mktemp -d)"
-target/release/healthguard serve --listen "127.0.0.1:$PORT" --data "$data" --no-rate-limit 2>"$data/server.log" &
+target/release/healthguard serve --dns off --listen "127.0.0.1:$PORT" --data "$data" --no-rate-limit 2>"$data/server.log" &
 server=$!
 cleanup() {
     kill "$server" 2>/dev/null || true

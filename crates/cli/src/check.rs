@@ -62,8 +62,11 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         if raw.iter().all(u8::is_ascii_whitespace) {
             bail!("empty input: nothing to check");
         }
-        let authenticator = healthguard_mail::authenticator(&auth_source(&args.auth), &args.auth.trusted_arc_sealers)
-            .context("cannot set up e-mail authentication")?;
+        let authenticator = healthguard_mail::authenticator(
+            &auth_source(&args.auth, healthguard_mail::dns::resolver_configured()),
+            &args.auth.trusted_arc_sealers,
+        )
+        .context("cannot set up e-mail authentication")?;
         healthguard_mail::check(
             &checker,
             &raw,
@@ -79,22 +82,33 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     Ok(analysis.verdict.exit_code() as u8)
 }
 
-/// Where e-mail authentication results come from, from the command line.
-pub fn auth_source(args: &MailAuthArgs) -> healthguard_mail::AuthSource {
+/// Bounds on live DNS: each query, and the whole verification of one message.
+pub const DNS_PER_QUERY: std::time::Duration = std::time::Duration::from_secs(2);
+/// See [`DNS_PER_QUERY`].
+pub const DNS_TOTAL: std::time::Duration = std::time::Duration::from_secs(6);
+
+/// Where e-mail authentication results come from, from the command line. Without a choice,
+/// live DNS when `live_by_default` (`check` and `serve` on a machine with a resolver), else
+/// nothing is verified.
+pub fn auth_source(args: &MailAuthArgs, live_by_default: bool) -> healthguard_mail::AuthSource {
     use healthguard_mail::AuthSource;
+    let online = AuthSource::DnsOnline {
+        per_query: DNS_PER_QUERY,
+        total: DNS_TOTAL,
+    };
     if let Some(id) = &args.trust_authres {
         AuthSource::TrustedHeaders(id.clone())
     } else if args.trust_authres_topmost {
         AuthSource::TopmostHeader
     } else if let Some(path) = &args.dns_fixture {
         AuthSource::DnsFixture(path.clone())
-    } else if args.dns == Some(DnsMode::Online) {
-        AuthSource::DnsOnline {
-            per_query: std::time::Duration::from_secs(3),
-            total: std::time::Duration::from_secs(10),
-        }
     } else {
-        AuthSource::None
+        match args.dns {
+            Some(DnsMode::Online) => online,
+            Some(DnsMode::Off) => AuthSource::None,
+            None if live_by_default => online,
+            None => AuthSource::None,
+        }
     }
 }
 
@@ -191,4 +205,30 @@ pub fn human(r: &Report, catalogue: &healthguard_core::Catalogue) -> String {
         out.extend(others.into_iter().map(line));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use healthguard_mail::AuthSource;
+
+    #[test]
+    fn live_dns_is_the_default_only_where_asked_and_off_wins() {
+        let args = |dns| MailAuthArgs {
+            dns,
+            ..MailAuthArgs::default()
+        };
+        assert!(matches!(auth_source(&args(None), true), AuthSource::DnsOnline { .. }));
+        assert_eq!(auth_source(&args(None), false), AuthSource::None);
+        assert_eq!(auth_source(&args(Some(DnsMode::Off)), true), AuthSource::None);
+        assert!(matches!(
+            auth_source(&args(Some(DnsMode::Online)), false),
+            AuthSource::DnsOnline { .. }
+        ));
+        let fixture = MailAuthArgs {
+            dns_fixture: Some("zone.txt".into()),
+            ..MailAuthArgs::default()
+        };
+        assert_eq!(auth_source(&fixture, true), AuthSource::DnsFixture("zone.txt".into()));
+    }
 }

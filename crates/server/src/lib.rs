@@ -207,10 +207,15 @@ pub fn serve(config: ServeConfig) -> anyhow::Result<()> {
     }
     let runtime = builder.build().context("cannot start the async runtime")?;
     let data_dir = config.data_dir.clone();
+    let senders = match config.mail_auth {
+        MailAuth::Untrusted => "e-mail senders not verified (no DNS)",
+        MailAuth::TrustedHeaders { .. } => "e-mail senders from your MTA's Authentication-Results",
+        MailAuth::LiveDns { .. } => "e-mail senders verified with live DNS",
+    };
     runtime.block_on(async move {
         let server = Server::start(config).await?;
         eprintln!(
-            "HealthGuard: reports stored in {}; listening on http://{}",
+            "HealthGuard: reports stored in {}; {senders}; listening on http://{}",
             data_dir.display(),
             server.addr()
         );
