@@ -33,7 +33,7 @@ cargo build --release --locked -p healthguard
 data="$(mktemp -d)"
 store=(--data "$data")
 [ -n "$DATABASE" ] && store+=(--database "$DATABASE")
-"${CARGO_TARGET_DIR:-target}/release/healthguard" serve --listen "127.0.0.1:$PORT" "${store[@]}" --no-rate-limit 2>"$data/server.log" &
+"${CARGO_TARGET_DIR:-target}/release/healthguard" serve --dns off --listen "127.0.0.1:$PORT" "${store[@]}" --no-rate-limit 2>"$data/server.log" &
 server=$!
 cleanup() {
     kill "$server" 2>/dev/null || true

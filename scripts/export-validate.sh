@@ -39,7 +39,7 @@ cleanup() {
 trap cleanup EXIT
 
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-"$bin" serve --no-rate-limit --listen "127.0.0.1:$port" --data "$work/data" >/dev/null 2>&1 &
+"$bin" serve --dns off --no-rate-limit --listen "127.0.0.1:$port" --data "$work/data" >/dev/null 2>&1 &
 server=$!
 # Reports written by the project, with personal data of every kind.
 python3 - "$port" <<'PY'

@@ -313,8 +313,10 @@ pub struct CheckArgs {
 /// How e-mail sender authentication (SPF, DKIM, DMARC, ARC) is established.
 #[derive(Debug, Args, Clone, Default)]
 pub struct MailAuthArgs {
-    /// `online`: verify against live DNS (system resolver, bounded timeouts); `off`: do not
-    /// verify (no institution can then be confirmed as the sender).
+    /// `online`: verify against live DNS (system resolver, 2 s a query, 6 s a message, answers
+    /// cached); the default of `check` on a machine with a resolver. `off`: do not verify (for
+    /// air-gapped use and tests; no institution can then be confirmed as the sender, and the
+    /// output says so). `scan` and `eval` verify only when asked.
     #[arg(long, value_enum, value_name = "MODE", conflicts_with_all = ["dns_fixture", "trust_authres", "trust_authres_topmost"])]
     pub dns: Option<DnsMode>,
     /// Verify against DNS records read from this file (tests, offline use).
@@ -477,8 +479,13 @@ pub struct ServeArgs {
     #[arg(long)]
     pub publish_feed: bool,
     /// Trust `Authentication-Results` of uploaded e-mails added by your MTA with this authserv-id.
-    #[arg(long, value_name = "ID")]
+    #[arg(long, value_name = "ID", conflicts_with = "dns")]
     pub trust_authres: Option<String>,
+    /// Senders of uploaded e-mails: `online` verifies SPF/DKIM/DMARC with live DNS (the default
+    /// on a machine with a resolver; 2 s a query, 6 s a message, answers cached), `off` does not
+    /// (air-gapped use, tests) and the page says so.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub dns: Option<DnsMode>,
     /// A forwarder or mailing list whose ARC seal is trusted (repeatable).
     #[arg(long = "trusted-arc-sealer", value_name = "DOMAIN")]
     pub trusted_arc_sealers: Vec<String>,

@@ -62,8 +62,11 @@ pub fn run(args: CheckArgs) -> Result<u8> {
         if raw.iter().all(u8::is_ascii_whitespace) {
             bail!("empty input: nothing to check");
         }
-        let authenticator = healthguard_mail::authenticator(&auth_source(&args.auth), &args.auth.trusted_arc_sealers)
-            .context("cannot set up e-mail authentication")?;
+        let authenticator = healthguard_mail::authenticator(
+            &auth_source(&args.auth, healthguard_mail::dns::resolver_configured()),
+            &args.auth.trusted_arc_sealers,
+        )
+        .context("cannot set up e-mail authentication")?;
         healthguard_mail::check(
             &checker,
             &raw,
@@ -74,27 +77,38 @@ pub fn run(args: CheckArgs) -> Result<u8> {
     let report = checker.report(&analysis, &Catalog::builtin(), lang);
     match args.format {
         Format::Json => crate::write_stdout(&format!("{}\n", serde_json::to_string_pretty(&report)?))?,
-        Format::Human => crate::write_stdout(&human(&report))?,
+        Format::Human => crate::write_stdout(&human(&report, checker.catalogue()))?,
     }
     Ok(analysis.verdict.exit_code() as u8)
 }
 
-/// Where e-mail authentication results come from, from the command line.
-pub fn auth_source(args: &MailAuthArgs) -> healthguard_mail::AuthSource {
+/// Bounds on live DNS: each query, and the whole verification of one message.
+pub const DNS_PER_QUERY: std::time::Duration = std::time::Duration::from_secs(2);
+/// See [`DNS_PER_QUERY`].
+pub const DNS_TOTAL: std::time::Duration = std::time::Duration::from_secs(6);
+
+/// Where e-mail authentication results come from, from the command line. Without a choice,
+/// live DNS when `live_by_default` (`check` and `serve` on a machine with a resolver), else
+/// nothing is verified.
+pub fn auth_source(args: &MailAuthArgs, live_by_default: bool) -> healthguard_mail::AuthSource {
     use healthguard_mail::AuthSource;
+    let online = AuthSource::DnsOnline {
+        per_query: DNS_PER_QUERY,
+        total: DNS_TOTAL,
+    };
     if let Some(id) = &args.trust_authres {
         AuthSource::TrustedHeaders(id.clone())
     } else if args.trust_authres_topmost {
         AuthSource::TopmostHeader
     } else if let Some(path) = &args.dns_fixture {
         AuthSource::DnsFixture(path.clone())
-    } else if args.dns == Some(DnsMode::Online) {
-        AuthSource::DnsOnline {
-            per_query: std::time::Duration::from_secs(3),
-            total: std::time::Duration::from_secs(10),
-        }
     } else {
-        AuthSource::None
+        match args.dns {
+            Some(DnsMode::Online) => online,
+            Some(DnsMode::Off) => AuthSource::None,
+            None if live_by_default => online,
+            None => AuthSource::None,
+        }
     }
 }
 
@@ -129,7 +143,7 @@ fn read_bounded(source: impl Read, what: &str) -> Result<Vec<u8>> {
 }
 
 /// The short plain-text form for people.
-pub fn human(r: &Report) -> String {
+pub fn human(r: &Report, catalogue: &healthguard_core::Catalogue) -> String {
     use std::fmt::Write;
     let mut out = String::new();
     let mark = match r.verdict {
@@ -145,18 +159,23 @@ pub fn human(r: &Report) -> String {
     if let Some(name) = &r.institution_name {
         let _ = writeln!(out, "  {}: {name}", t.ui("institution"));
     }
-    // The same fact found twice (e.g. a look-alike domain as sender and as link) is said once.
-    let mut said = std::collections::HashSet::new();
-    let shown: Vec<_> = r
-        .findings
-        .iter()
-        .filter(|f| f.code != "CLAIMS_INSTITUTION" || r.findings.len() == 1)
-        .filter(|f| said.insert(f.message.as_str()))
-        .collect();
-    if !shown.is_empty() {
+    // Grouped by what they are about; each sentence and each piece of evidence once.
+    let groups = healthguard_core::group_findings(&r.findings, catalogue, t);
+    if !groups.is_empty() {
         let _ = writeln!(out, "\n{}:", t.ui("findings"));
-        for f in shown {
-            let _ = writeln!(out, "  • {}", f.message);
+        for g in groups {
+            let _ = writeln!(out, "  {}", g.title);
+            for l in &g.lines {
+                let _ = writeln!(out, "    • {}", l.message);
+            }
+            if !g.evidence.is_empty() {
+                let quoted: Vec<String> = g
+                    .evidence
+                    .iter()
+                    .map(|e| healthguard_core::render(t.ui("quoted"), &[("evidence", e)]))
+                    .collect();
+                let _ = writeln!(out, "    {}: {}", t.ui("evidence"), quoted.join(", "));
+            }
         }
     }
     let _ = writeln!(out, "\n{}:", t.ui("advice"));
@@ -186,4 +205,30 @@ pub fn human(r: &Report) -> String {
         out.extend(others.into_iter().map(line));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use healthguard_mail::AuthSource;
+
+    #[test]
+    fn live_dns_is_the_default_only_where_asked_and_off_wins() {
+        let args = |dns| MailAuthArgs {
+            dns,
+            ..MailAuthArgs::default()
+        };
+        assert!(matches!(auth_source(&args(None), true), AuthSource::DnsOnline { .. }));
+        assert_eq!(auth_source(&args(None), false), AuthSource::None);
+        assert_eq!(auth_source(&args(Some(DnsMode::Off)), true), AuthSource::None);
+        assert!(matches!(
+            auth_source(&args(Some(DnsMode::Online)), false),
+            AuthSource::DnsOnline { .. }
+        ));
+        let fixture = MailAuthArgs {
+            dns_fixture: Some("zone.txt".into()),
+            ..MailAuthArgs::default()
+        };
+        assert_eq!(auth_source(&fixture, true), AuthSource::DnsFixture("zone.txt".into()));
+    }
 }

@@ -125,7 +125,8 @@ impl<'a> Engine<'a> {
     /// An engine; fails when the authentication set-up cannot be built (e.g. a bad
     /// `--dns-fixture`).
     pub fn new(checker: &'a Checker, run: &RunArgs, auth: &MailAuthArgs) -> Result<Engine<'a>> {
-        let source = crate::check::auth_source(auth);
+        // Corpora are judged offline unless asked: live DNS is the default of `check` and `serve`.
+        let source = crate::check::auth_source(auth, false);
         // Each worker builds its own authenticator; build one here to fail early and once.
         healthguard_mail::authenticator(&source, &auth.trusted_arc_sealers)
             .context("cannot set up e-mail authentication")?;

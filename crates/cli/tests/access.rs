@@ -29,6 +29,8 @@ impl Server {
         let child = bin()
             .args([
                 "serve",
+                "--dns",
+                "off",
                 "--no-rate-limit",
                 "--listen",
                 &format!("127.0.0.1:{port}"),

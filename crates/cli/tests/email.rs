@@ -17,6 +17,12 @@ fn check(args: &[&str], stdin: Option<&[u8]>) -> (Value, i32) {
         .arg("check")
         .args(args)
         .args(["--format", "json"])
+        // Offline unless the test chose how to verify: the default would ask live DNS.
+        .args(if args.iter().any(|a| a.starts_with("--dns")) {
+            &[][..]
+        } else {
+            &["--dns", "off"][..]
+        })
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

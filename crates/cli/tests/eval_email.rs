@@ -223,7 +223,7 @@ fn learn_builds_a_model_that_check_uses() {
     // A broken model file is refused with a clear error, not ignored.
     std::fs::write(&model, "not a model\n").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_healthguard"))
-        .args(["check", "--model", s(&model), s(&message)])
+        .args(["check", "--dns", "off", "--model", s(&model), s(&message)])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(3));

@@ -178,7 +178,16 @@ fn update_status_and_check_with_feeds() {
         "From: Recepty <info@pacjent-weryfikacja.example>\r\nTo: a@b.example\r\nSubject: Recepta\r\n\r\nDzien dobry.\r\n",
     )
     .unwrap();
-    let o = run(&["check", eml.to_str().unwrap(), "--feeds", dir, "--format", "json"]);
+    let o = run(&[
+        "check",
+        "--dns",
+        "off",
+        eml.to_str().unwrap(),
+        "--feeds",
+        dir,
+        "--format",
+        "json",
+    ]);
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(codes(&v).contains(&"SENDER_LISTED".to_string()), "{v}");
     let o = run(&["scan", eml.to_str().unwrap(), "--feeds", dir, "--format", "jsonl"]);
@@ -240,7 +249,14 @@ fn serve_uses_the_stored_feeds() {
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     let listen = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_healthguard"))
-        .args(["serve", "--listen", &format!("127.0.0.1:{listen}"), "--data"])
+        .args([
+            "serve",
+            "--dns",
+            "off",
+            "--listen",
+            &format!("127.0.0.1:{listen}"),
+            "--data",
+        ])
         .arg(data.join("server"))
         .arg("--feeds")
         .arg(&data)

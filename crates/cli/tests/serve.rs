@@ -23,7 +23,14 @@ impl Server {
 
     fn start_with(data: &std::path::Path, port: u16, extra: &[&str]) -> Server {
         let child = Command::new(env!("CARGO_BIN_EXE_healthguard"))
-            .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data"])
+            .args([
+                "serve",
+                "--dns",
+                "off",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--data",
+            ])
             .arg(data)
             .args(extra)
             .stdout(Stdio::null())

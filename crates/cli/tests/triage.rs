@@ -17,6 +17,8 @@ impl Server {
         let child = Command::new(env!("CARGO_BIN_EXE_healthguard"))
             .args([
                 "serve",
+                "--dns",
+                "off",
                 "--no-rate-limit",
                 "--listen",
                 &format!("127.0.0.1:{port}"),

@@ -1,7 +1,7 @@
 //! The finding catalogue (`data/scores.toml`): weights, groups with caps, verdict
 //! thresholds and composites. Code emits findings; this data weighs them.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
 /// Weights and thresholds, loaded from `data/scores.toml`.
@@ -19,6 +19,49 @@ pub struct Catalogue {
     kind_weights: HashMap<String, HashMap<String, f32>>,
 }
 
+/// What a finding is about: the heading it is shown under on the result page and in the
+/// CLI, in this order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum About {
+    /// Who sent it and whether that is proven.
+    Sender,
+    /// Links, addresses and numbers in it.
+    Link,
+    /// What it asks for, and how it presses.
+    Request,
+    /// Payments, refunds, card and bank data, amounts.
+    Money,
+    /// The message itself and its attachments.
+    Content,
+    /// The institution's policies and advisories, this site's statistics.
+    Other,
+}
+
+impl About {
+    /// Every topic, in the order shown.
+    pub const ALL: [About; 6] = [
+        About::Sender,
+        About::Link,
+        About::Request,
+        About::Money,
+        About::Content,
+        About::Other,
+    ];
+
+    /// The snake-case name (`sender`, `link`…), as in `data/scores.toml` and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            About::Sender => "sender",
+            About::Link => "link",
+            About::Request => "request",
+            About::Money => "money",
+            About::Content => "content",
+            About::Other => "other",
+        }
+    }
+}
+
 /// A finding's weight and group.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Entry {
@@ -26,6 +69,9 @@ pub struct Entry {
     pub weight: f32,
     /// Group whose total is capped.
     pub group: String,
+    /// What it is about (shown under that heading); `None` in a catalogue that does not say.
+    #[serde(default)]
+    pub about: Option<About>,
     /// Codes whose presence (before composites) makes this finding weigh nothing: evidence
     /// for the message that other findings show cannot hold (an authenticated sender that
     /// imitates another domain).
@@ -43,6 +89,9 @@ pub struct Composite {
     pub weight: f32,
     /// Its group.
     pub group: String,
+    /// What it is about.
+    #[serde(default)]
+    pub about: Option<About>,
     /// Codes that must all be present.
     #[serde(default)]
     pub all: Vec<String>,
@@ -115,6 +164,7 @@ impl Catalogue {
                 Entry {
                     weight: c.weight,
                     group: c.group.clone(),
+                    about: c.about,
                     unless: Vec::new(),
                 },
             );
@@ -177,6 +227,19 @@ impl Catalogue {
     /// Every catalogued code.
     pub fn codes(&self) -> impl Iterator<Item = &str> {
         self.entries.keys().map(String::as_str)
+    }
+
+    /// What a code is about; [`About::Other`] for a code the catalogue does not place.
+    pub fn about(&self, code: &str) -> About {
+        self.entries.get(code).and_then(|e| e.about).unwrap_or(About::Other)
+    }
+
+    /// Codes whose entry does not say what they are about (none in the built-in catalogue).
+    pub fn unplaced(&self) -> impl Iterator<Item = &str> {
+        self.entries
+            .iter()
+            .filter(|(_, e)| e.about.is_none())
+            .map(|(code, _)| code.as_str())
     }
 
     /// The cap of a group's total.

@@ -35,11 +35,11 @@ mod score;
 mod sms;
 
 pub use analysis::{Analysis, Finding, InputKind, Verdict};
-pub use catalogue::{Catalogue, Composite, Entry};
+pub use catalogue::{About, Catalogue, Composite, Entry};
 pub use checker::{Checker, Input, Signals, TextRead, MAX_EVIDENCE_BYTES, MAX_LINKS, MAX_TEXT_BYTES};
 pub use i18n::{render, Catalog, Texts};
 pub use lang::detect as detect_language;
 pub use lexicon::{LexLang, Lexicon, LureHit, LEXICON_LANGS};
 pub use listings::{Listed, Listings};
 pub use phrases::{PhraseMatch, PhraseSet};
-pub use report::{Advice, Basis, Contact, Report, ReportFinding};
+pub use report::{group_findings, Advice, Basis, Contact, FindingGroup, GroupLine, Report, ReportFinding};

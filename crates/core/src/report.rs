@@ -2,6 +2,7 @@
 //! come only from the registry, never from the message.
 
 use crate::analysis::{Analysis, InputKind, Verdict};
+use crate::catalogue::{About, Catalogue};
 use crate::checker::Checker;
 use crate::i18n::{render, Catalog, Texts};
 use healthguard_registry::{Confidence, Institution, Lang, ReportingKind};
@@ -111,6 +112,99 @@ pub struct ReportFinding {
     /// Policy id, advisory id, imitated domain… when relevant.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub params: Vec<(String, String)>,
+    /// What it is about (`sender`, `link`, `request`, `money`, `content`, `other`).
+    pub about: About,
+}
+
+/// Findings about one thing, as shown to people: a heading, one line per finding, and the
+/// evidence its lines do not already quote, each piece once.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FindingGroup {
+    /// What the findings are about.
+    pub about: About,
+    /// The heading in the reader's language.
+    pub title: String,
+    /// One line per finding, the weightiest first.
+    pub lines: Vec<GroupLine>,
+    /// Evidence not quoted in any line of the page, each piece once.
+    pub evidence: Vec<String>,
+}
+
+/// One finding's line in a [`FindingGroup`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupLine {
+    /// The finding code.
+    pub code: String,
+    /// Its explanation.
+    pub message: String,
+    /// Its weight: below zero it speaks for the message, above against it.
+    pub weight: f32,
+}
+
+/// The findings grouped by what they are about, in [`About::ALL`] order, for the result page
+/// and the CLI. Said once: the claim of an institution is left out beside other findings (the
+/// verdict names the institution); a finding that only counts inside a combination that was
+/// found is left to the combination; of findings of one topic on the same evidence, only the
+/// weightiest pointing the same way; the same sentence once; evidence a sentence quotes is not
+/// shown again.
+pub fn group_findings(findings: &[ReportFinding], catalogue: &Catalogue, t: &Texts) -> Vec<FindingGroup> {
+    let present = |code: &str| findings.iter().any(|f| f.code == code);
+    let said_by_composite = |code: &str| {
+        catalogue.composites.iter().any(|c| {
+            present(&c.code) && (c.all.iter().any(|x| x == code) || c.any_of.iter().flatten().any(|x| x == code))
+        })
+    };
+    let shown: Vec<&ReportFinding> = findings
+        .iter()
+        .filter(|f| f.code != "CLAIMS_INSTITUTION" || findings.len() == 1)
+        .filter(|f| f.weight != 0.0 || !said_by_composite(&f.code))
+        .collect();
+    let mut said: Vec<&str> = Vec::new();
+    let mut groups: Vec<FindingGroup> = Vec::new();
+    for about in About::ALL {
+        let mut of: Vec<&ReportFinding> = shown.iter().copied().filter(|f| f.about == about).collect();
+        // Stable: findings of equal weight keep the order they were found in.
+        of.sort_by(|a, b| b.weight.total_cmp(&a.weight));
+        let mut taken: Vec<&ReportFinding> = Vec::new();
+        for f in of {
+            let same_evidence = |g: &&ReportFinding| {
+                !f.evidence.is_empty() && g.evidence == f.evidence && (g.weight > 0.0) == (f.weight > 0.0)
+            };
+            if said.contains(&f.message.as_str()) || taken.iter().any(same_evidence) {
+                continue;
+            }
+            said.push(&f.message);
+            taken.push(f);
+        }
+        if !taken.is_empty() {
+            groups.push(FindingGroup {
+                about,
+                title: t.ui(&format!("about_{}", about.name())).to_string(),
+                lines: taken
+                    .into_iter()
+                    .map(|f| GroupLine {
+                        code: f.code.clone(),
+                        message: f.message.clone(),
+                        weight: f.weight,
+                    })
+                    .collect(),
+                evidence: Vec::new(),
+            });
+        }
+    }
+    // Evidence that no sentence on the page quotes, once, under the first group showing it.
+    let mut quoted: Vec<&str> = Vec::new();
+    for g in &mut groups {
+        for f in shown.iter().filter(|f| f.about == g.about) {
+            let evidence = f.evidence.trim();
+            if evidence.is_empty() || quoted.contains(&evidence) || said.iter().any(|m| m.contains(evidence)) {
+                continue;
+            }
+            quoted.push(evidence);
+            g.evidence.push(evidence.to_string());
+        }
+    }
+    groups
 }
 
 /// Advice: steps, official contacts, and where to report. Contacts come from the registry.
@@ -251,6 +345,7 @@ impl Checker {
                     message,
                     institution: f.institution.clone(),
                     params: f.params.clone(),
+                    about: self.catalogue().about(&f.code),
                 }
             })
             .collect();
@@ -472,8 +567,9 @@ impl Checker {
 
 #[cfg(test)]
 mod tests {
-    use super::{verdict_text, Basis};
+    use super::{group_findings, verdict_text, Basis, ReportFinding};
     use crate::analysis::{Analysis, Finding, InputKind, Verdict};
+    use crate::catalogue::{About, Catalogue};
     use crate::i18n::Catalog;
     use healthguard_registry::Lang;
 
@@ -536,5 +632,87 @@ mod tests {
                 "{lang:?}"
             );
         }
+    }
+
+    fn finding(code: &str, about: About, weight: f32, evidence: &str, message: &str) -> ReportFinding {
+        ReportFinding {
+            code: code.into(),
+            weight,
+            evidence: evidence.into(),
+            message: message.into(),
+            institution: None,
+            params: Vec::new(),
+            about,
+        }
+    }
+
+    #[test]
+    fn findings_are_grouped_by_topic_each_sentence_and_evidence_once() {
+        let texts = Catalog::builtin();
+        let t = texts.texts(Lang::En);
+        let catalogue = Catalogue::builtin();
+        let findings = [
+            finding("CLAIMS_INSTITUTION", About::Sender, 0.0, "NFZ", "Claims NFZ."),
+            finding(
+                "LINK_UNOFFICIAL",
+                About::Link,
+                1.0,
+                "x-nfz.com",
+                "The link x-nfz.com is not official.",
+            ),
+            finding("LURE_PAYMENT", About::Money, 2.0, "zapłać", "It asks for payment."),
+            finding(
+                "LOOKALIKE_DOMAIN",
+                About::Link,
+                8.0,
+                "x-nfz.com",
+                "The address x-nfz.com imitates nfz.gov.pl.",
+            ),
+            finding(
+                "AUTH_MISSING_FOR_CLAIM",
+                About::Sender,
+                3.0,
+                "NFZ <a@x-nfz.com>",
+                "Nothing confirms it.",
+            ),
+            // The same fact found twice (as sender and as link) is said once.
+            finding(
+                "LOOKALIKE_DOMAIN",
+                About::Link,
+                8.0,
+                "x-nfz.com",
+                "The address x-nfz.com imitates nfz.gov.pl.",
+            ),
+            finding(
+                "LINK_OFFICIAL",
+                About::Link,
+                0.0,
+                "nfz.gov.pl",
+                "The link nfz.gov.pl is official.",
+            ),
+            finding("LURE_URGENCY", About::Request, 1.0, "zapłać", "It presses you."),
+            // Counted only in AMOUNT_WITH_BAIT, which says it.
+            finding("MONEY_AMOUNT", About::Money, 0.0, "12 zł", "Names 12 zł."),
+            finding("AMOUNT_WITH_BAIT", About::Money, 1.0, "", "An amount with bait."),
+        ];
+        let groups = group_findings(&findings, &catalogue, t);
+        let topics: Vec<About> = groups.iter().map(|g| g.about).collect();
+        assert_eq!(topics, [About::Sender, About::Link, About::Request, About::Money]);
+        assert_eq!(groups[0].title, "Sender");
+        let codes = |i: usize| -> Vec<&str> { groups[i].lines.iter().map(|l| l.code.as_str()).collect() };
+        // The claim is left out beside other findings: the verdict box names the institution.
+        assert_eq!(codes(0), ["AUTH_MISSING_FOR_CLAIM"]);
+        // The weightiest of the same evidence, once; what points the other way stays.
+        assert_eq!(codes(1), ["LOOKALIKE_DOMAIN", "LINK_OFFICIAL"]);
+        assert_eq!(codes(3), ["LURE_PAYMENT", "AMOUNT_WITH_BAIT"]);
+        // Evidence quoted in a sentence is not shown again; the rest once, where it is first shown.
+        assert_eq!(groups[0].evidence, ["NFZ <a@x-nfz.com>"]);
+        assert!(groups[1].evidence.is_empty());
+        assert_eq!(groups[2].evidence, ["zapłać"]);
+        assert!(groups[3].evidence.is_empty(), "{:?}", groups[3].evidence);
+        // A claim alone is still said.
+        let alone = group_findings(&findings[..1], &catalogue, t);
+        assert_eq!(alone.len(), 1);
+        assert_eq!(alone[0].lines[0].code, "CLAIMS_INSTITUTION");
     }
 }

@@ -1,7 +1,7 @@
 //! The data files agree with the code: every finding code is weighed and explained in every
 //! language, every lure kind has phrases and a name, every technique has a name.
 
-use healthguard_core::{Catalog, Catalogue, Lexicon};
+use healthguard_core::{About, Catalog, Catalogue, Lexicon};
 use healthguard_registry::{Lang, LureKind};
 use std::collections::BTreeSet;
 
@@ -47,6 +47,24 @@ fn every_emitted_code_is_catalogued() {
             catalogue.entry(&code).is_some(),
             "{code} is emitted but missing from data/scores.toml"
         );
+    }
+}
+
+#[test]
+fn every_catalogued_code_says_what_it_is_about_in_every_language() {
+    let catalogue = Catalogue::builtin();
+    let unplaced: Vec<&str> = catalogue.unplaced().collect();
+    assert!(unplaced.is_empty(), "no `about` in data/scores.toml for {unplaced:?}");
+    let texts = Catalog::builtin();
+    for lang in Lang::ALL {
+        for about in About::ALL {
+            let key = format!("about_{}", about.name());
+            assert!(
+                texts.texts(lang).ui.get(&key).is_some_and(|t| !t.trim().is_empty()),
+                "ui.{key} in {}",
+                lang.code()
+            );
+        }
     }
 }
 

@@ -396,6 +396,13 @@ fn runtime() -> Result<tokio::runtime::Runtime, DnsSetupError> {
         .map_err(|e| DnsSetupError::Resolver(e.to_string()))
 }
 
+/// Whether this machine has a DNS resolver configured (`/etc/resolv.conf` names a server):
+/// then front ends verify senders with live DNS by default.
+pub fn resolver_configured() -> bool {
+    mail_auth::hickory_resolver::system_conf::read_system_conf()
+        .is_ok_and(|(config, _)| !config.name_servers().is_empty())
+}
+
 impl DnsAuthenticator {
     /// Answers from `fixture` only; nothing is asked of the network.
     pub fn with_fixture(fixture: Fixture, trusted_arc_sealers: Vec<String>) -> Result<DnsAuthenticator, DnsSetupError> {

@@ -3,7 +3,7 @@
 //! against the claim. [`gather`] runs first; its [`Sender`] is read by every other unit.
 
 use crate::analyze::{family, owner_of, Gathered, Message};
-use crate::auth::{aligned, AuthOutcome, AuthResult};
+use crate::auth::{aligned, AuthMethod, AuthOutcome, AuthResult};
 use crate::generic;
 use crate::identity::SenderIdentity;
 use crate::lists::is_freemail;
@@ -332,6 +332,13 @@ pub(crate) fn authentication(m: &Message, s: &mut Signals) {
                     .institution(c)
                     .param("auth", m.auth.summary()),
             );
+            // Said plainly: whether the sender went unconfirmed because nothing was checked,
+            // or because DNS did not answer, rather than because the checks found nothing.
+            if m.auth.method == AuthMethod::None {
+                s.push(Finding::new("AUTH_NOT_CHECKED", String::new()));
+            } else if dns_unanswered(m.auth) {
+                s.push(Finding::new("AUTH_DNS_UNAVAILABLE", m.auth.summary()));
+            }
         }
     }
     if m.auth.dmarc == AuthResult::Fail && m.auth.aligned_domain.is_none() && !m.auth.arc_override {
@@ -352,6 +359,13 @@ pub(crate) fn authentication(m: &Message, s: &mut Signals) {
     }
 }
 
+/// Whether verification here was cut short by DNS: a temporary error and no pass.
+fn dns_unanswered(auth: &AuthOutcome) -> bool {
+    let verified_here = matches!(auth.method, AuthMethod::DnsOnline | AuthMethod::DnsFixture);
+    let results = [auth.spf, auth.dkim, auth.dmarc];
+    verified_here && results.contains(&AuthResult::TempError) && !results.contains(&AuthResult::Pass)
+}
+
 #[cfg(test)]
 mod tests {
     //! Fixtures written by the project.
@@ -362,6 +376,50 @@ mod tests {
         let mail = crate::parse(raw.as_bytes(), &crate::Limits::default());
         let a = crate::analyze(&checker, &mail, &crate::AuthOutcome::default());
         a.findings.into_iter().map(|f| f.code).collect()
+    }
+
+    #[test]
+    fn an_unconfirmed_claim_says_why_it_could_not_be_confirmed() {
+        use crate::auth::{AuthMethod, AuthOutcome, AuthResult};
+        let checker = Checker::new(healthguard_registry::builtin().clone());
+        let raw =
+            "From: Narodowy Fundusz Zdrowia <powiadomienia@nfz.gov.pl>\r\nSubject: Informacja\r\n\r\nDzien dobry.\r\n";
+        let mail = crate::parse(raw.as_bytes(), &crate::Limits::default());
+        let codes = |auth: &AuthOutcome| -> Vec<String> {
+            crate::analyze(&checker, &mail, auth)
+                .findings
+                .into_iter()
+                .map(|f| f.code)
+                .collect()
+        };
+        let offline = codes(&AuthOutcome::default());
+        assert!(offline.contains(&"AUTH_NOT_CHECKED".to_string()), "{offline:?}");
+        let timed_out = AuthOutcome {
+            method: AuthMethod::DnsOnline,
+            spf: AuthResult::TempError,
+            dkim: AuthResult::TempError,
+            dmarc: AuthResult::TempError,
+            ..AuthOutcome::default()
+        };
+        let codes_timed_out = codes(&timed_out);
+        assert!(
+            codes_timed_out.contains(&"AUTH_DNS_UNAVAILABLE".to_string()),
+            "{codes_timed_out:?}"
+        );
+        assert!(!codes_timed_out.contains(&"AUTH_NOT_CHECKED".to_string()));
+        // Checked, and nothing vouches for the sender: neither note, the claim stays unconfirmed.
+        let checked = AuthOutcome {
+            method: AuthMethod::DnsOnline,
+            ..AuthOutcome::default()
+        };
+        let codes_checked = codes(&checked);
+        assert!(
+            codes_checked.contains(&"AUTH_MISSING_FOR_CLAIM".to_string()),
+            "{codes_checked:?}"
+        );
+        assert!(!codes_checked
+            .iter()
+            .any(|c| c == "AUTH_NOT_CHECKED" || c == "AUTH_DNS_UNAVAILABLE"));
     }
 
     #[test]

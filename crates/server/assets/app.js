@@ -1,6 +1,6 @@
 // HealthGuard web page: small comforts on top of a page that works without JavaScript.
 // - The SMS sender field shows only when "SMS" is chosen.
-// - Choosing an .eml file selects "E-mail".
+// - The .eml file field shows only when "E-mail" is chosen.
 // - A "Copy" button next to the report key.
 // Served as a file: the Content-Security-Policy allows no inline script.
 "use strict";
@@ -17,27 +17,20 @@
     var form = document.getElementById("check-form");
     if (form) {
       var senderField = document.getElementById("sender-field");
+      var fileField = document.getElementById("eml-field");
       var radios = form.querySelectorAll("input[name=kind]");
       var sync = function () {
         var sms = document.getElementById("kind-sms");
+        var email = document.getElementById("kind-email");
         if (senderField && sms) {
           senderField.classList.toggle("is-hidden", !sms.checked);
+        }
+        if (fileField && email) {
+          fileField.classList.toggle("is-hidden", !email.checked);
         }
       };
       for (var i = 0; i < radios.length; i++) {
         radios[i].addEventListener("change", sync);
-      }
-      var file = document.getElementById("eml");
-      if (file) {
-        file.addEventListener("change", function () {
-          if (file.files && file.files.length > 0) {
-            var email = document.getElementById("kind-email");
-            if (email) {
-              email.checked = true;
-              sync();
-            }
-          }
-        });
       }
       sync();
     }

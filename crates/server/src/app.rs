@@ -164,7 +164,9 @@ impl AppState {
     /// Analyses a submission: small ones inline, large ones on the blocking pool.
     pub(crate) async fn analyze(&self, sub: Submission) -> Result<(Submission, Analysis), ApiError> {
         let live = self.live();
-        let (sub, analysis) = if sub.len() <= INLINE_CHECK_BYTES {
+        // Live DNS blocks (and must not run on an async worker): e-mails go to the blocking pool.
+        let waits = live.analyzer.waits_on_network && matches!(sub, Submission::Email { .. });
+        let (sub, analysis) = if sub.len() <= INLINE_CHECK_BYTES && !waits {
             let analysis = live.analyzer.analyze(&sub);
             (sub, analysis)
         } else {

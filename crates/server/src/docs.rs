@@ -60,6 +60,9 @@ pub struct FindingDoc {
     institution: Option<String>,
     /// `[key, value]` pairs: policy id, advisory id, imitated domain, technique…
     params: Option<Vec<Vec<String>>>,
+    /// What it is about, the heading it is shown under: `sender`, `link`, `request`, `money`,
+    /// `content` or `other`.
+    about: String,
 }
 
 /// Advice.

@@ -215,10 +215,15 @@ pub fn serve(config: ServeConfig) -> anyhow::Result<()> {
     }
     let runtime = builder.build().context("cannot start the async runtime")?;
     let db = store::Database::new(&config.data_dir, config.database.as_deref());
+    let senders = match config.mail_auth {
+        MailAuth::Untrusted => "e-mail senders not verified (no DNS)",
+        MailAuth::TrustedHeaders { .. } => "e-mail senders from your MTA's Authentication-Results",
+        MailAuth::LiveDns { .. } => "e-mail senders verified with live DNS",
+    };
     runtime.block_on(async move {
         let server = Server::start(config).await?;
         eprintln!(
-            "HealthGuard: reports stored in {}; listening on http://{}",
+            "HealthGuard: reports stored in {}; {senders}; listening on http://{}",
             db.describe(),
             server.addr()
         );

@@ -183,7 +183,7 @@ impl Submission {
     }
 }
 
-/// How e-mail authentication is judged. The server never queries DNS.
+/// How e-mail authentication is judged: the server queries DNS only with [`MailAuth::LiveDns`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum MailAuth {
     /// Nothing is trusted: every e-mail is unauthenticated (the default). Authentication-Results
@@ -198,6 +198,16 @@ pub enum MailAuth {
         /// ARC sealers (domains) whose seal may vouch for a result broken by forwarding.
         trusted_arc_sealers: Vec<String>,
     },
+    /// Verify SPF, DKIM, DMARC and ARC here against live DNS (the system resolver), answers
+    /// cached for the life of the server.
+    LiveDns {
+        /// Bound on each DNS query.
+        per_query: std::time::Duration,
+        /// Bound on the whole verification of one message.
+        total: std::time::Duration,
+        /// ARC sealers (domains) whose seal may vouch for a result broken by forwarding.
+        trusted_arc_sealers: Vec<String>,
+    },
 }
 
 /// Everything needed to analyse a [`Submission`].
@@ -206,6 +216,8 @@ pub struct Analyzer {
     pub checker: Checker,
     mail_limits: healthguard_mail::Limits,
     authenticator: Box<dyn healthguard_mail::Authenticator + Send + Sync>,
+    /// Whether checking an e-mail waits on the network (then it runs on the blocking pool).
+    pub(crate) waits_on_network: bool,
 }
 
 impl Analyzer {
@@ -220,7 +232,20 @@ impl Analyzer {
                 authserv_id: authserv_id.clone(),
                 trusted_arc_sealers: trusted_arc_sealers.clone(),
             }),
+            MailAuth::LiveDns {
+                per_query,
+                total,
+                trusted_arc_sealers,
+            } => match healthguard_mail::dns::DnsAuthenticator::online(*per_query, *total, trusted_arc_sealers.clone())
+            {
+                Ok(dns) => Box::new(dns),
+                Err(e) => {
+                    eprintln!("healthguard: live DNS unavailable ({e}); e-mail senders are not verified");
+                    Box::new(healthguard_mail::NoAuth)
+                }
+            },
         };
+        let waits_on_network = matches!(mail_auth, MailAuth::LiveDns { .. });
         let mail_limits = healthguard_mail::Limits {
             max_message_bytes: max_email_bytes,
             ..healthguard_mail::Limits::default()
@@ -229,6 +254,7 @@ impl Analyzer {
             checker,
             mail_limits,
             authenticator,
+            waits_on_network,
         }
     }
 

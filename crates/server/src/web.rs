@@ -115,12 +115,6 @@ struct Hidden {
     raw_b64: String,
 }
 
-struct FindingView {
-    code: String,
-    message: String,
-    evidence: String,
-}
-
 /// A contact as shown: its text, with the number or address in it as a tappable link.
 struct ContactView {
     /// Text before the link (all of it when there is no link).
@@ -169,7 +163,7 @@ struct ResultPage<'a> {
     headline: String,
     summary: String,
     institution_name: Option<String>,
-    findings: Vec<FindingView>,
+    groups: Vec<healthguard_core::FindingGroup>,
     steps: Vec<String>,
     official: Vec<ContactView>,
     report_to: Vec<ContactView>,
@@ -509,15 +503,11 @@ fn result_page<'a>(
         headline: report.headline,
         summary: report.summary,
         institution_name: report.institution_name,
-        findings: report
-            .findings
-            .into_iter()
-            .map(|f| FindingView {
-                code: f.code,
-                message: f.message,
-                evidence: f.evidence,
-            })
-            .collect(),
+        groups: healthguard_core::group_findings(
+            &report.findings,
+            state.checker().catalogue(),
+            state.0.catalog.texts(lang),
+        ),
         steps: report.advice.steps,
         official: report.advice.official_contacts.iter().map(ContactView::of).collect(),
         report_to: report

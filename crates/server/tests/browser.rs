@@ -40,6 +40,21 @@ fn patient_checks_an_sms_switches_language_and_reports_it() {
     b.goto(&s.url("/"));
     b.wait_eval("return document.documentElement.lang;", "en");
     b.screenshot(&screens().join("index-phone-en.png"));
+    // On a phone the Check button is on the first screen, without scrolling.
+    assert_eq!(
+        b.eval(
+            "var r = document.getElementById('check-button').getBoundingClientRect();\
+             return r.bottom <= window.innerHeight && r.top >= 0;"
+        ),
+        true,
+        "check button below the first screen: {}",
+        b.eval("return [document.getElementById('check-button').getBoundingClientRect().bottom, window.innerHeight];")
+    );
+    // The file field is only for e-mail.
+    assert!(!b.displayed("#eml"), "the .eml field shows for an SMS");
+    b.click("#kind-email");
+    assert!(b.displayed("#eml"));
+    b.click("#kind-sms");
 
     // Switch to Polish with the language links.
     b.click("nav.langs a[lang=pl]");
@@ -80,7 +95,38 @@ fn patient_checks_an_sms_switches_language_and_reports_it() {
         advice.contains("8080"),
         "SMS reporting route from the registry: {advice}"
     );
+    // Findings grouped by what they are about, in a fixed order, each sentence once and no
+    // evidence repeated.
+    assert_eq!(
+        b.eval("return Array.from(document.querySelectorAll('#findings .finding-group')).map(g => g.dataset.about);"),
+        serde_json::json!(["sender", "link", "request", "money", "other"])
+    );
+    assert_eq!(
+        b.eval(
+            "var m = Array.from(document.querySelectorAll('#findings .finding')).map(f => f.textContent.trim());\
+             return m.length > 0 && new Set(m).size === m.length;"
+        ),
+        true
+    );
+    assert_eq!(
+        b.eval(
+            "var e = Array.from(document.querySelectorAll('#findings code')).map(c => c.textContent);\
+             return new Set(e).size === e.length;"
+        ),
+        true
+    );
+    assert!(
+        b.text("#findings [data-about=link]").contains("nfz-zwrot-pl.com"),
+        "{findings}"
+    );
     b.screenshot(&screens().join("result-phone-pl.png"));
+    b.eval("document.getElementById('findings-heading').scrollIntoView(); return 0;");
+    b.screenshot(&screens().join("result-findings-phone-pl.png"));
+    eprintln!(
+        "at 390 px: result page {} px, findings {} px",
+        b.eval("return document.documentElement.scrollHeight;"),
+        b.eval("return Math.round(document.getElementById('findings').getBoundingClientRect().height);")
+    );
     b.resize(390, 2600);
     b.screenshot(&screens().join("result-phone-pl-full.png"));
     b.resize(390, 844);
@@ -103,6 +149,8 @@ fn patient_checks_an_sms_switches_language_and_reports_it() {
 
     b.resize(1280, 900);
     b.screenshot(&screens().join("result-desktop-en.png"));
+    b.eval("document.getElementById('findings-heading').scrollIntoView(); return 0;");
+    b.screenshot(&screens().join("result-findings-desktop-en.png"));
     b.resize(390, 844);
 
     // Report it: the id is shown, with the key and a copy button (JavaScript on).
@@ -146,6 +194,10 @@ fn email_upload_and_report_without_javascript() {
     );
     let findings = b.text("#findings");
     assert!(findings.contains("cnas-pias.com"), "{findings}");
+    assert!(
+        b.try_find("#findings .finding-group[data-about=sender]").is_some(),
+        "no sender group: {findings}"
+    );
     assert!(
         !b.text("#advice").contains("cnas-pias.com"),
         "advice must not use the message's contacts"
