@@ -76,7 +76,7 @@ postfix_instance "$tmp" "$smtp_port" "inet:127.0.0.1:$milter_port"
 mkdir -p "$tmp/mail"
 chown nobody:nogroup "$tmp/mail"
 postconf -c "$tmp/etc" -e \
-    "virtual_mailbox_domains = przychodnia-sloneczna.pl, hold.example, reject.example" \
+    "virtual_mailbox_domains = przychodnia-sloneczna.pl, hold.example, reject.example, banner.example" \
     "virtual_mailbox_base = $tmp/mail" \
     "virtual_mailbox_maps = texthash:$tmp/etc/mailboxes" \
     "virtual_uid_maps = static:$(id -u nobody)" \
@@ -86,6 +86,7 @@ pacjent@przychodnia-sloneczna.pl clinic/
 rejestracja@przychodnia-sloneczna.pl clinic/
 someone@hold.example hold/
 someone@reject.example reject/
+pacjent@banner.example banner/
 EOF
 
 cat >"$tmp/healthguard.toml" <<EOF
@@ -100,6 +101,10 @@ phishing = "quarantine"
 
 [milter.domains."reject.example"]
 phishing = "reject"
+
+[milter.domains."banner.example"]
+language = "pl"
+phishing = "banner"
 EOF
 
 postfix -c "$tmp/etc" check
@@ -235,7 +240,19 @@ for line in 'healthguard_milter_messages_total 4' \
     check "$line" grep -qxF "$line" "$tmp/metrics.txt"
 done
 
-echo "6. milter killed with SIGKILL: Postfix still delivers, untagged (fail-open)"
+echo "6. phishing to a domain with banners: a warning in the plain and the HTML part, the attachment unchanged"
+banner_fixture=crates/milter/tests/fixtures/nfz_alternative_attachment.eml
+check "swaks accepted" send pacjent@banner.example "$banner_fixture"
+if f=$(delivered banner 1); then
+    ok "delivered"
+    check "subject tagged [PHISHING]" grep -q "^Subject: \[PHISHING\] " "$f"
+    check "banner parts: plain (ISO-8859-2, quoted-printable) and HTML (base64), attachment byte-identical" \
+        python3 scripts/banner-check.py "$f" "$banner_fixture"
+else
+    bad "delivered"
+fi
+
+echo "7. milter killed with SIGKILL: Postfix still delivers, untagged (fail-open)"
 kill -9 "$milter_pid"
 wait "$milter_pid" 2>/dev/null || true
 milter_pid=""
@@ -248,8 +265,9 @@ else
     bad "delivered"
 fi
 
-echo "7. the milter's log: one line per message with verdict and timing"
-check "4 'checked' lines with verdict= and ms=" test "$(grep -c 'checked.*verdict=.*ms=' "$tmp/milter.log")" -eq 4
+echo "8. the milter's log: one line per message with verdict and timing"
+check "5 'checked' lines with verdict= and ms=" test "$(grep -c 'checked.*verdict=.*ms=' "$tmp/milter.log")" -eq 5
+check "the banner message's line says banner=added" grep -q 'checked.*action=banner.*banner="\?added' "$tmp/milter.log"
 
 echo "postfix-test: $passed passed, $failed failed"
 if [ "$failed" -ne 0 ]; then

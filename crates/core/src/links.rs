@@ -86,6 +86,47 @@ pub fn refang(text: &str) -> std::borrow::Cow<'_, str> {
     })
 }
 
+/// A link, address or host made unclickable and unmistakable: `hxxps://a[.]b`, `x@a[.]b`.
+pub fn defang_one(s: &str) -> String {
+    let lower = s.to_ascii_lowercase();
+    let rest = if lower.starts_with("http") {
+        format!("hxxp{}", &s[4..])
+    } else {
+        s.to_string()
+    };
+    rest.replace('.', "[.]")
+}
+
+/// Text with every link and address in it defanged.
+pub fn defang(text: &str) -> String {
+    let mut raws: Vec<String> = extract(text)
+        .into_iter()
+        .map(|l| l.raw)
+        .filter(|r| !r.is_empty())
+        .collect();
+    raws.sort_by_key(|r| std::cmp::Reverse(r.len()));
+    raws.dedup();
+    let mut out = text.to_string();
+    for raw in raws {
+        out = out.replace(&raw, &defang_one(&raw));
+    }
+    // Anything the link finder left: a scheme, or a dot between a letter or digit and a
+    // letter (`host.tld`), is defanged too; defanging too much is harmless.
+    let out = out.replace("http://", "hxxp://").replace("https://", "hxxps://");
+    let chars: Vec<char> = out.chars().collect();
+    let mut done = String::with_capacity(out.len() + 16);
+    for (i, &c) in chars.iter().enumerate() {
+        let host_dot =
+            c == '.' && i > 0 && chars[i - 1].is_alphanumeric() && chars.get(i + 1).is_some_and(|n| n.is_alphabetic());
+        if host_dot {
+            done.push_str("[.]");
+        } else {
+            done.push(c);
+        }
+    }
+    done
+}
+
 /// Every link and address in `text`, de-duplicated by (host, kind), in order of appearance.
 pub fn extract(text: &str) -> Vec<Link> {
     // Most prose has no link: a link needs a dot or '@' directly followed by a letter or digit.
@@ -183,6 +224,16 @@ fn known_suffix(host: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn defanging() {
+        assert_eq!(
+            defang("Wejdz na https://nfz-zwrot.pl/x albo nfz-zwrot.pl, pisz: a@b.pl"),
+            "Wejdz na hxxps://nfz-zwrot[.]pl/x albo nfz-zwrot[.]pl, pisz: a@b[.]pl"
+        );
+        assert_eq!(defang("HTTP://A.B"), "hxxp://A[.]B");
+        assert_eq!(defang("no links. none."), "no links. none.");
+    }
 
     fn hosts(text: &str) -> Vec<String> {
         extract(text).into_iter().map(|l| l.host).collect()

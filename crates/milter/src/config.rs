@@ -19,6 +19,9 @@ pub enum Action {
     Accept,
     /// Delivered with the headers and a tag in front of the subject.
     Tag,
+    /// Tagged, and a warning banner put at the top of the message's text and HTML parts
+    /// (the body is replaced: DKIM signatures over it no longer verify downstream).
+    Banner,
     /// Tagged and held in the MTA's quarantine (Postfix: the hold queue).
     Quarantine,
     /// Refused with an SMTP reply that says why.
@@ -31,6 +34,7 @@ impl Action {
         match self {
             Action::Accept => "accept",
             Action::Tag => "tag",
+            Action::Banner => "banner",
             Action::Quarantine => "quarantine",
             Action::Reject => "reject",
         }
@@ -111,7 +115,7 @@ impl VerdictActions {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DomainPolicy {
-    /// The language of the subject tag for these recipients.
+    /// The language of the subject tag and the banner for these recipients.
     #[serde(default, deserialize_with = "lang_opt")]
     pub language: Option<Lang>,
     /// Action for `phishing`, when different from the global one.
@@ -156,12 +160,15 @@ pub struct Config {
     pub timeout_ms: u64,
     /// Largest message checked, in bytes (default 25 MiB); larger ones are a failure.
     pub max_message_bytes: usize,
+    /// Largest message that gets a banner (action `banner`), in bytes (default 10 MiB);
+    /// a larger one is tagged only, and the skip is logged and counted.
+    pub banner_max_bytes: usize,
     /// What to do when a message cannot be checked (default `accept`).
     pub on_failure: OnFailure,
     /// Add `X-HealthGuard-Verdict`, `-Score`, `-Institution` and `-Findings` (default true).
     /// Incoming `X-HealthGuard-*` headers are removed whatever this says.
     pub add_headers: bool,
-    /// Language of the subject tag when neither the recipient's domain nor the message says
+    /// Language of the subject tag and the banner when the recipient's domain does not set
     /// one (default `en`).
     #[serde(deserialize_with = "lang")]
     pub language: Lang,
@@ -189,6 +196,7 @@ impl Default for Config {
             trusted_arc_sealers: Vec::new(),
             timeout_ms: 5000,
             max_message_bytes: 25 * 1024 * 1024,
+            banner_max_bytes: 10 * 1024 * 1024,
             on_failure: OnFailure::Accept,
             add_headers: true,
             language: Lang::En,
@@ -294,7 +302,8 @@ impl Config {
     }
 
     /// The subject tag for `verdict` in `lang`: the configured one, else the built-in one in
-    /// `lang`, else the configured or built-in one in the default language.
+    /// `lang`, else the configured or built-in one in the default language, else the built-in
+    /// English one.
     pub fn tag(&self, verdict: Verdict, lang: Lang) -> Option<String> {
         let configured = |l: Lang| {
             self.tags
@@ -312,6 +321,7 @@ impl Config {
             .or_else(|| builtin(lang))
             .or_else(|| configured(self.language))
             .or_else(|| builtin(self.language))
+            .or_else(|| builtin(Lang::En))
     }
 
     /// The override for a recipient address's domain: the longest configured domain that is
@@ -413,6 +423,8 @@ mod tests {
         assert_eq!(c.tag(Verdict::Unverified, Lang::Ro), None, "pl has no unverified tag");
         assert_eq!(c.tag(Verdict::Unverified, Lang::En).as_deref(), Some("[UNCHECKED]"));
         assert_eq!(c.tag(Verdict::Official, Lang::En), None);
+        let fr = Config::parse("language = \"fr\"").unwrap();
+        assert_eq!(fr.tag(Verdict::Phishing, Lang::Fr).as_deref(), Some("[PHISHING]"));
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! - [`config`]: the TOML file (listen address, trusted authserv-id, bounds, actions per
 //!   verdict, tags per language, per-recipient-domain overrides).
 //! - [`policy`] (pure): outcome + headers + recipients + configuration → [`policy::Decision`].
+//! - [`banner`] (pure): a body and a worded warning → the same MIME structure with the
+//!   warning at the top of its text and HTML parts (action `banner`).
 //! - [`session`]: one connection over the milter protocol (the `miltr-server` crate); the
 //!   check runs on a blocking worker within `timeout_ms`.
 //! - [`MilterServer`]: the listener (`inet:` or `unix:`), one task per connection;
@@ -16,6 +18,7 @@
 //! either way it is logged and counted ([`stats::Stats`]).
 #![deny(missing_docs)]
 
+pub mod banner;
 pub mod config;
 pub mod metrics;
 pub mod policy;

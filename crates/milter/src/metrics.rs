@@ -36,7 +36,7 @@ pub fn render(s: &Snapshot) -> String {
         .map(|(v, n)| (format!("{{verdict=\"{v}\"}}"), n))
         .collect();
     counter("verdicts_total", "Checked messages per verdict.", &borrow(&rows));
-    let actions = ["accept", "tag", "quarantine", "reject"];
+    let actions = ["accept", "tag", "banner", "quarantine", "reject"];
     let rows: Vec<(String, u64)> = actions
         .iter()
         .zip(s.actions)
@@ -52,6 +52,17 @@ pub fn render(s: &Snapshot) -> String {
     counter(
         "failures_total",
         "Messages not checked (delivered or tempfailed per on_failure).",
+        &borrow(&rows),
+    );
+    let results = ["added", "too_large", "no_text_part"];
+    let rows: Vec<(String, u64)> = results
+        .iter()
+        .zip(s.banners)
+        .map(|(r, n)| (format!("{{result=\"{r}\"}}"), n))
+        .collect();
+    counter(
+        "banners_total",
+        "Messages of the action banner, per result.",
         &borrow(&rows),
     );
     let checked: u64 = s.verdicts.iter().sum();
@@ -127,10 +138,11 @@ mod tests {
             connections: 3,
             messages: 5,
             verdicts: [1, 0, 1, 2],
-            actions: [1, 2, 0, 1],
+            actions: [1, 2, 3, 0, 1],
             failures: [1, 0, 0],
             check_buckets: [0, 1, 2, 3, 4, 4, 4, 4, 4, 4],
             check_micros: 12_500,
+            banners: [3, 1, 0],
         };
         let text = render(&s);
         for line in [
@@ -138,6 +150,9 @@ mod tests {
             "healthguard_milter_messages_total 5",
             "healthguard_milter_verdicts_total{verdict=\"phishing\"} 2",
             "healthguard_milter_actions_total{action=\"tag\"} 2",
+            "healthguard_milter_actions_total{action=\"banner\"} 3",
+            "healthguard_milter_banners_total{result=\"added\"} 3",
+            "healthguard_milter_banners_total{result=\"too_large\"} 1",
             "healthguard_milter_failures_total{reason=\"timeout\"} 1",
             "healthguard_milter_check_seconds_bucket{le=\"0.001\"} 1",
             "healthguard_milter_check_seconds_bucket{le=\"+Inf\"} 4",

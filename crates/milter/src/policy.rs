@@ -4,6 +4,7 @@
 
 use crate::config::{Action, Config, OnFailure};
 use healthguard_core::{Analysis, Verdict};
+use healthguard_registry::Lang;
 
 /// Prefix of the headers HealthGuard writes; incoming ones are removed (a sender could forge
 /// them).
@@ -80,12 +81,14 @@ pub struct Decision {
     pub edits: Vec<HeaderEdit>,
     /// The disposition.
     pub disposition: Disposition,
+    /// A warning banner is to be put into the body, in this language (action `banner`).
+    pub banner: Option<Lang>,
 }
 
 /// The decision for a checked message. `headers` are the message's headers as the MTA sent
 /// them (name, value), `recipients` the envelope recipients. The strictest action of the
-/// recipients' policies wins (one message, one disposition); the tag is in the language of
-/// the first recipient whose domain sets one, else the configured default.
+/// recipients' policies wins (one message, one disposition); the tag and the banner are in
+/// the language of the first recipient whose domain sets one, else the configured default.
 pub fn decide(config: &Config, outcome: &Outcome, headers: &[(String, String)], recipients: &[String]) -> Decision {
     let action = recipients
         .iter()
@@ -103,12 +106,13 @@ pub fn decide(config: &Config, outcome: &Outcome, headers: &[(String, String)], 
             action: Some(action),
             edits: Vec::new(),
             disposition: Disposition::Reject(reject_text(config, outcome)),
+            banner: None,
         };
     }
     if config.add_headers {
         edits.extend(our_headers(outcome));
     }
-    if matches!(action, Action::Tag | Action::Quarantine) {
+    if matches!(action, Action::Tag | Action::Banner | Action::Quarantine) {
         if let Some(tag) = config.tag(outcome.verdict, lang) {
             edits.extend(tag_subject(headers, &tag));
         }
@@ -121,6 +125,7 @@ pub fn decide(config: &Config, outcome: &Outcome, headers: &[(String, String)], 
         action: Some(action),
         edits,
         disposition,
+        banner: (action == Action::Banner).then_some(lang),
     }
 }
 
@@ -138,6 +143,7 @@ pub fn failure(config: &Config, headers: &[(String, String)]) -> Decision {
         action: None,
         edits: remove_ours(headers),
         disposition,
+        banner: None,
     }
 }
 
@@ -509,5 +515,41 @@ mod tests {
             index: 1,
             value: "[PODEJRZANE] x".into()
         }));
+    }
+
+    #[test]
+    fn the_banner_action_tags_and_asks_for_a_banner_in_the_recipients_language() {
+        let c = Config::parse(
+            r#"
+            [actions]
+            suspicious = "banner"
+            [domains."szpital.pl"]
+            language = "pl"
+            phishing = "banner"
+            [domains."hold.pl"]
+            phishing = "quarantine"
+            "#,
+        )
+        .unwrap();
+        let h = headers(&[("Subject", "x")]);
+        let d = decide(&c, &outcome(Verdict::Phishing), &h, &rcpt(&["a@szpital.pl"]));
+        assert_eq!((d.action, d.banner), (Some(Action::Banner), Some(Lang::Pl)));
+        assert_eq!(d.disposition, Disposition::Accept);
+        assert!(d.edits.iter().any(
+            |e| matches!(e, HeaderEdit::Change { name, value, .. } if name == "Subject" && value == "[PHISHING] x")
+        ));
+        let d = decide(&c, &outcome(Verdict::Suspicious), &h, &rcpt(&["a@b.example"]));
+        assert_eq!(d.banner, Some(Lang::En));
+        // Stricter actions win over the banner, and come without one.
+        let d = decide(
+            &c,
+            &outcome(Verdict::Phishing),
+            &h,
+            &rcpt(&["a@szpital.pl", "b@hold.pl"]),
+        );
+        assert_eq!((d.action, d.banner), (Some(Action::Quarantine), None));
+        let d = decide(&c, &outcome(Verdict::Phishing), &h, &rcpt(&["a@other.pl"]));
+        assert_eq!((d.action, d.banner), (Some(Action::Tag), None));
+        assert_eq!(failure(&c, &h).banner, None);
     }
 }

@@ -2,14 +2,16 @@
 //! chunks), checks it on a blocking worker within the time bound, and answers with the
 //! [`policy`](crate::policy) decision as milter modifications.
 
+use crate::banner::{self, Banner, Skip};
 use crate::config::{Config, DnsMode};
 use crate::policy::{self, Decision, Disposition, HeaderEdit, Outcome};
-use crate::stats::{Failure, Stats};
+use crate::stats::{BannerResult, Failure, Stats};
 use async_trait::async_trait;
-use healthguard_core::Checker;
+use healthguard_core::{Analysis, Catalog, Checker};
 use healthguard_mail::{AuthOutcome, Authenticator, Envelope, Limits, ParsedMail};
 use miltr_common::actions::{Action, Continue, Replycode};
 use miltr_common::commands::{Body, Connect, Header, Helo, Macro, Mail, Recipient};
+use miltr_common::modifications::body::ReplaceBody;
 use miltr_common::modifications::headers::{AddHeader, ChangeHeader};
 use miltr_common::modifications::quarantine::Quarantine;
 use miltr_common::modifications::ModificationResponse;
@@ -43,6 +45,8 @@ pub struct State {
     auth: Auth,
     /// Bounds of the parser.
     limits: Limits,
+    /// The texts of banners.
+    catalog: Catalog,
 }
 
 impl State {
@@ -81,6 +85,7 @@ impl State {
             config,
             auth,
             limits,
+            catalog: Catalog::builtin(),
         })
     }
 }
@@ -127,6 +132,8 @@ struct Message {
     recipients: Vec<String>,
     headers: Vec<(String, String)>,
     raw: Vec<u8>,
+    /// Where the body starts in `raw` (after the header block).
+    body_start: usize,
     oversized: bool,
 }
 
@@ -171,34 +178,49 @@ impl Session {
     }
 
     /// Checks the collected message and decides; counts and logs one line.
-    async fn conclude(&mut self) -> Decision {
+    async fn conclude(&mut self) -> (Decision, Option<Vec<u8>>) {
         let started = Instant::now();
         let message = std::mem::take(&mut self.message);
         let shared = &self.shared;
         let state = message.state.clone().unwrap_or_else(|| shared.current());
         shared.stats.messages.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let queue_id = message.queue_id.as_deref().unwrap_or("-").to_string();
+        let queue_id = message.queue_id.clone().unwrap_or_else(|| "-".into());
         let result = if message.oversized {
             Err(Failure::Oversized)
         } else {
-            check(shared, &state, message.raw, self.envelope.clone()).await
+            check(shared, &state, &message, self.envelope.clone()).await
         };
         let took = started.elapsed();
         let ms = took.as_secs_f64() * 1000.0;
         match result {
-            Ok(outcome) => {
-                let decision = policy::decide(&state.config, &outcome, &message.headers, &message.recipients);
+            Ok(checked) => {
+                let Checked {
+                    outcome,
+                    decision,
+                    banner,
+                } = checked;
                 let action = decision.action.unwrap_or(crate::config::Action::Accept);
                 shared.stats.checked(outcome.verdict, action, took);
+                let (banner_result, body) = match banner {
+                    Some(b) => {
+                        shared.stats.banner(b.result);
+                        for skip in &b.skipped {
+                            tracing::info!(queue_id = %queue_id, reason = %skip.name(), "banner: a text part left without one");
+                        }
+                        (Some(b.result.name()), b.body)
+                    }
+                    None => (None, None),
+                };
                 tracing::info!(
                     queue_id = %queue_id,
                     verdict = %outcome.verdict.name(),
                     score = format_args!("{:.1}", outcome.score),
                     action = %action.name(),
+                    banner = banner_result,
                     ms = format_args!("{ms:.2}"),
                     "checked"
                 );
-                decision
+                (decision, body)
             }
             Err(failure) => {
                 let count = shared.stats.failed(failure);
@@ -211,16 +233,31 @@ impl Session {
                     ms = format_args!("{ms:.2}"),
                     "not checked"
                 );
-                decision
+                (decision, None)
             }
         }
     }
 }
 
-/// Checks `raw` on a blocking worker, within the configured time (waiting for a permit
-/// included). A check that outlives the bound keeps its permit until it ends, so timeouts
-/// never pile up more work than there are workers.
-async fn check(shared: &Shared, state: &Arc<State>, raw: Vec<u8>, envelope: Envelope) -> Result<Outcome, Failure> {
+/// A checked message: the verdict, the decision, and its banner when it has one.
+struct Checked {
+    outcome: Outcome,
+    decision: Decision,
+    banner: Option<BannerDone>,
+}
+
+/// What became of a banner.
+struct BannerDone {
+    result: BannerResult,
+    /// The new body, when a part took the banner.
+    body: Option<Vec<u8>>,
+    skipped: Vec<Skip>,
+}
+
+/// Checks `message` on a blocking worker and decides, banner included, within the
+/// configured time (waiting for a permit included). A check that outlives the bound keeps
+/// its permit until it ends, so timeouts never pile up more work than there are workers.
+async fn check(shared: &Shared, state: &Arc<State>, message: &Message, envelope: Envelope) -> Result<Checked, Failure> {
     let run = async {
         let permit = shared
             .permits
@@ -229,12 +266,25 @@ async fn check(shared: &Shared, state: &Arc<State>, raw: Vec<u8>, envelope: Enve
             .await
             .map_err(|_| Failure::Internal)?;
         let worker = Arc::clone(state);
+        let raw = message.raw.clone();
+        let headers = message.headers.clone();
+        let recipients = message.recipients.clone();
+        let body_start = message.body_start.min(raw.len());
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
             let mail = healthguard_mail::parse(&raw, &worker.limits);
             let auth = worker.auth.authenticate(&raw, &mail, &envelope);
             let analysis = healthguard_mail::analyze(&worker.checker, &mail, &auth);
-            Outcome::from(&analysis)
+            let outcome = Outcome::from(&analysis);
+            let decision = policy::decide(&worker.config, &outcome, &headers, &recipients);
+            let banner = decision
+                .banner
+                .map(|lang| with_banner(&worker, &analysis, lang, &headers, &raw[body_start..], raw.len()));
+            Checked {
+                outcome,
+                decision,
+                banner,
+            }
         })
         .await
         .map_err(|_| Failure::Internal)
@@ -245,9 +295,55 @@ async fn check(shared: &Shared, state: &Arc<State>, raw: Vec<u8>, envelope: Enve
     }
 }
 
-/// The milter replies for `decision`.
-pub fn response(decision: &Decision) -> ModificationResponse {
+/// The body with the banner for `analysis` in `lang`, unless the message (`size` bytes) is
+/// larger than `banner_max_bytes`.
+fn with_banner(
+    state: &State,
+    analysis: &Analysis,
+    lang: healthguard_registry::Lang,
+    headers: &[(String, String)],
+    body: &[u8],
+    size: usize,
+) -> BannerDone {
+    if size > state.config.banner_max_bytes {
+        return BannerDone {
+            result: BannerResult::TooLarge,
+            body: None,
+            skipped: Vec::new(),
+        };
+    }
+    // The strongest finding that counts (the first ones may only name the institution).
+    let reason = |lang| {
+        let report = state.checker.report(analysis, &state.catalog, Some(lang));
+        let top = report
+            .findings
+            .iter()
+            .find(|f| f.weight > 0.0)
+            .or(report.findings.first());
+        top.map(|f| f.message.clone())
+    };
+    let worded = Banner::worded(&state.catalog, lang, analysis.verdict, &reason);
+    let applied = banner::apply(headers, body, &worded);
+    BannerDone {
+        result: if applied.body.is_some() {
+            BannerResult::Added
+        } else {
+            BannerResult::NoPart
+        },
+        body: applied.body,
+        skipped: applied.skipped,
+    }
+}
+
+/// Largest body piece in one `SMFIR_REPLBODY` packet (libmilter's chunk size).
+const BODY_CHUNK: usize = 65_535;
+
+/// The milter replies for `decision`, and the new body when there is one.
+pub fn response(decision: &Decision, body: Option<&[u8]>) -> ModificationResponse {
     let mut builder = ModificationResponse::builder();
+    for chunk in body.unwrap_or_default().chunks(BODY_CHUNK) {
+        builder.push(ReplaceBody::new(chunk));
+    }
     for edit in &decision.edits {
         match edit {
             HeaderEdit::Change { name, index, value } => {
@@ -344,6 +440,7 @@ impl miltr_server::Milter for Session {
     async fn end_of_header(&mut self) -> Result<Action, Error> {
         let max = self.max_bytes();
         self.message.append(b"\r\n", max);
+        self.message.body_start = self.message.raw.len();
         cont()
     }
 
@@ -354,7 +451,8 @@ impl miltr_server::Milter for Session {
     }
 
     async fn end_of_body(&mut self) -> Result<ModificationResponse, Error> {
-        Ok(response(&self.conclude().await))
+        let (decision, body) = self.conclude().await;
+        Ok(response(&decision, body.as_deref()))
     }
 
     async fn abort(&mut self) -> Result<(), Error> {
@@ -381,11 +479,15 @@ mod tests {
 
     #[test]
     fn a_rejection_is_a_550_reply_and_a_quarantine_a_hold() {
-        let reject = response(&Decision {
-            action: None,
-            edits: vec![],
-            disposition: Disposition::Reject("why".into()),
-        });
+        let reject = response(
+            &Decision {
+                action: None,
+                edits: vec![],
+                disposition: Disposition::Reject("why".into()),
+                banner: None,
+            },
+            None,
+        );
         match reject.final_action() {
             Action::Replycode(r) => {
                 assert_eq!(r.rcode().code(), [5, 5, 0]);
@@ -393,15 +495,33 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        let hold = response(&Decision {
-            action: None,
-            edits: vec![HeaderEdit::Add {
-                name: "X-HealthGuard-Verdict".into(),
-                value: "phishing".into(),
-            }],
-            disposition: Disposition::Quarantine("HealthGuard: phishing".into()),
-        });
+        let hold = response(
+            &Decision {
+                action: None,
+                edits: vec![HeaderEdit::Add {
+                    name: "X-HealthGuard-Verdict".into(),
+                    value: "phishing".into(),
+                }],
+                disposition: Disposition::Quarantine("HealthGuard: phishing".into()),
+                banner: None,
+            },
+            None,
+        );
         assert!(matches!(hold.final_action(), Action::Continue(_)));
         assert_eq!(hold.modifications().len(), 2);
+    }
+
+    #[test]
+    fn a_new_body_goes_back_in_chunks_of_at_most_64_kib() {
+        let body = vec![b'x'; 150_000];
+        let decision = Decision {
+            action: None,
+            edits: vec![],
+            disposition: Disposition::Accept,
+            banner: None,
+        };
+        let r = response(&decision, Some(&body));
+        assert_eq!(r.modifications().len(), 3);
+        assert!(matches!(r.final_action(), Action::Continue(_)));
     }
 }

@@ -37,10 +37,11 @@ pub struct Stats {
     /// Messages that reached the end of their body.
     pub messages: AtomicU64,
     verdicts: [AtomicU64; 4],
-    actions: [AtomicU64; 4],
+    actions: [AtomicU64; 5],
     failures: [AtomicU64; 3],
     check_buckets: [AtomicU64; CHECK_BUCKETS.len()],
     check_micros: AtomicU64,
+    banners: [AtomicU64; 3],
 }
 
 /// A copy of the counters at one moment.
@@ -52,14 +53,39 @@ pub struct Snapshot {
     pub messages: u64,
     /// Per verdict: official, unverified, suspicious, phishing.
     pub verdicts: [u64; 4],
-    /// Per action: accept, tag, quarantine, reject.
-    pub actions: [u64; 4],
+    /// Per action: accept, tag, banner, quarantine, reject.
+    pub actions: [u64; 5],
     /// Per failure: timeout, internal error, oversized.
     pub failures: [u64; 3],
     /// Checked messages whose check took at most each [`CHECK_BUCKETS`] bound (cumulative).
     pub check_buckets: [u64; CHECK_BUCKETS.len()],
     /// Total check time of checked messages, in microseconds.
     pub check_micros: u64,
+    /// Messages of the action `banner`: given one, too large for one
+    /// (`banner_max_bytes`), without a part that could take one.
+    pub banners: [u64; 3],
+}
+
+/// What became of a message's banner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BannerResult {
+    /// Put into at least one text part.
+    Added,
+    /// The message is larger than `banner_max_bytes`.
+    TooLarge,
+    /// No text part could take it (none, or charsets and encodings it cannot write).
+    NoPart,
+}
+
+impl BannerResult {
+    /// The lower-case name used in logs and metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            BannerResult::Added => "added",
+            BannerResult::TooLarge => "too_large",
+            BannerResult::NoPart => "no_text_part",
+        }
+    }
 }
 
 fn verdict_index(v: Verdict) -> usize {
@@ -75,8 +101,9 @@ fn action_index(a: Action) -> usize {
     match a {
         Action::Accept => 0,
         Action::Tag => 1,
-        Action::Quarantine => 2,
-        Action::Reject => 3,
+        Action::Banner => 2,
+        Action::Quarantine => 3,
+        Action::Reject => 4,
     }
 }
 
@@ -108,6 +135,16 @@ impl Stats {
         self.failures[failure_index(failure)].fetch_add(1, Ordering::Relaxed) + 1
     }
 
+    /// Counts what became of a banner.
+    pub fn banner(&self, result: BannerResult) {
+        let i = match result {
+            BannerResult::Added => 0,
+            BannerResult::TooLarge => 1,
+            BannerResult::NoPart => 2,
+        };
+        self.banners[i].fetch_add(1, Ordering::Relaxed);
+    }
+
     /// The counters now.
     pub fn snapshot(&self) -> Snapshot {
         let load = |a: &AtomicU64| a.load(Ordering::Relaxed);
@@ -119,6 +156,7 @@ impl Stats {
             failures: self.failures.each_ref().map(load),
             check_buckets: self.check_buckets.each_ref().map(load),
             check_micros: load(&self.check_micros),
+            banners: self.banners.each_ref().map(load),
         }
     }
 }
@@ -135,9 +173,11 @@ mod tests {
         assert_eq!(s.failed(Failure::Oversized), 1);
         assert_eq!(s.failed(Failure::Oversized), 2);
         s.failed(Failure::Timeout);
+        s.banner(BannerResult::TooLarge);
         let snap = s.snapshot();
         assert_eq!(snap.verdicts, [1, 0, 0, 1]);
-        assert_eq!(snap.actions, [1, 0, 0, 1]);
+        assert_eq!(snap.actions, [1, 0, 0, 0, 1]);
+        assert_eq!(snap.banners, [0, 1, 0]);
         assert_eq!(snap.failures, [1, 0, 2]);
         assert_eq!(snap.check_buckets, [1, 1, 1, 2, 2, 2, 2, 2, 2, 2]);
         assert_eq!(snap.check_micros, 3300);

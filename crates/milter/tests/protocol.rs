@@ -497,3 +497,69 @@ fn a_unix_socket_serves_as_tcp_does_and_is_removed_at_shutdown() {
     assert!(!path.exists(), "socket file removed at shutdown");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The milter's own fixture with CRLF line ends, as an MTA sends it.
+fn own_fixture(name: &str) -> Vec<u8> {
+    let text = std::fs::read_to_string(format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+    text.replace('\n', "\r\n").into_bytes()
+}
+
+/// The body a banner reply sends back (every `SMFIR_REPLBODY` packet, joined).
+fn replaced_body(replies: &[Reply]) -> Option<Vec<u8>> {
+    let parts: Vec<&[u8]> = replies
+        .iter()
+        .filter(|r| r.cmd == b'b')
+        .map(|r| r.data.as_slice())
+        .collect();
+    (!parts.is_empty()).then(|| parts.concat())
+}
+
+#[test]
+fn the_banner_action_replaces_the_body_keeping_the_attachment() {
+    let m = start(
+        "banner_max_bytes = 20000\n[domains.\"przychodnia-sloneczna.pl\"]\nlanguage = \"pl\"\nphishing = \"banner\"\n",
+        2,
+    );
+    let raw = own_fixture("nfz_alternative_attachment.eml");
+    let mut c = Client::connect(&m.addr);
+    let replies = c.message(&["pacjent@przychodnia-sloneczna.pl"], &raw, 4096);
+    assert_eq!(replies.last().unwrap().cmd, b'c');
+    assert!(changed(&replies)
+        .iter()
+        .any(|(_, n, v)| n == "Subject" && v.starts_with("[PHISHING]")));
+    let body = replaced_body(&replies).expect("a new body");
+    let (_, original) = split(&raw);
+    // The attachment and the frame after the alternatives are the same bytes.
+    let tail = |b: &[u8]| {
+        let at = b.windows(11).position(|w| w == b"--=_alt_hg--").unwrap_or(b.len());
+        b[at..].to_vec()
+    };
+    assert_eq!(tail(&body), tail(&original));
+    let text = String::from_utf8_lossy(&body);
+    // The plain part, in its own charset and quoted-printable: "Ostrzeżenie" in ISO-8859-2.
+    assert!(text.contains("*** Ostrze=BFenie HealthGuard: Oszustwo"), "{text}");
+    // The HTML part, base64 again: the escaped block right after <body ...>.
+    let html_start = text
+        .find("charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n")
+        .unwrap()
+        + 56;
+    let html_end = html_start + text[html_start..].find("\r\n--=_alt_hg").unwrap();
+    let b64: String = text[html_start..html_end].split_whitespace().collect();
+    use base64::Engine;
+    let html = String::from_utf8(base64::engine::general_purpose::STANDARD.decode(b64).unwrap()).unwrap();
+    assert!(
+        html.contains("<body style=\"font-family:Arial\"><div data-healthguard-banner=\"1\""),
+        "{html}"
+    );
+    assert!(html.contains("<strong>Ostrzeżenie HealthGuard: Oszustwo"), "{html}");
+    assert_eq!(m.shared.stats.snapshot().banners, [1, 0, 0]);
+
+    // Over banner_max_bytes: tagged, no body, counted.
+    let mut big = raw.clone();
+    let at = big.windows(14).rposition(|w| w == b"--=_mixed_hg--").unwrap();
+    big.splice(at..at, std::iter::repeat_n(b'x', 20_000).chain(*b"\r\n"));
+    let replies = c.message(&["pacjent@przychodnia-sloneczna.pl"], &big, 4096);
+    assert!(replaced_body(&replies).is_none());
+    assert!(changed(&replies).iter().any(|(_, n, _)| n == "Subject"));
+    assert_eq!(m.shared.stats.snapshot().banners, [1, 1, 0]);
+}

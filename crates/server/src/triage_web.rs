@@ -22,6 +22,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use healthguard_core::links::{defang, defang_one};
 use healthguard_triage::export::rfc3339;
 use healthguard_triage::IndicatorKind;
 use serde::Deserialize;
@@ -236,47 +237,6 @@ fn see_other(to: &str) -> Response {
         res.headers_mut().insert(header::LOCATION, v);
     }
     res
-}
-
-/// A link, address or host made unclickable and unmistakable: `hxxps://a[.]b`, `x@a[.]b`.
-fn defang_one(s: &str) -> String {
-    let lower = s.to_ascii_lowercase();
-    let rest = if lower.starts_with("http") {
-        format!("hxxp{}", &s[4..])
-    } else {
-        s.to_string()
-    };
-    rest.replace('.', "[.]")
-}
-
-/// Text with every link and address in it defanged.
-pub(crate) fn defang(text: &str) -> String {
-    let mut raws: Vec<String> = healthguard_core::links::extract(text)
-        .into_iter()
-        .map(|l| l.raw)
-        .filter(|r| !r.is_empty())
-        .collect();
-    raws.sort_by_key(|r| std::cmp::Reverse(r.len()));
-    raws.dedup();
-    let mut out = text.to_string();
-    for raw in raws {
-        out = out.replace(&raw, &defang_one(&raw));
-    }
-    // Anything the link finder left: a scheme, or a dot between a letter or digit and a
-    // letter (`host.tld`), is defanged too; defanging too much is harmless.
-    let out = out.replace("http://", "hxxp://").replace("https://", "hxxps://");
-    let chars: Vec<char> = out.chars().collect();
-    let mut done = String::with_capacity(out.len() + 16);
-    for (i, &c) in chars.iter().enumerate() {
-        let host_dot =
-            c == '.' && i > 0 && chars[i - 1].is_alphanumeric() && chars.get(i + 1).is_some_and(|n| n.is_alphabetic());
-        if host_dot {
-            done.push_str("[.]");
-        } else {
-            done.push(c);
-        }
-    }
-    done
 }
 
 /// Percent-encodes a query value.
@@ -1026,16 +986,6 @@ pub(crate) fn routes(max_form_bytes: usize) -> Router<AppState> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn defanging() {
-        assert_eq!(
-            defang("Wejdz na https://nfz-zwrot.pl/x albo nfz-zwrot.pl, pisz: a@b.pl"),
-            "Wejdz na hxxps://nfz-zwrot[.]pl/x albo nfz-zwrot[.]pl, pisz: a@b[.]pl"
-        );
-        assert_eq!(defang("HTTP://A.B"), "hxxp://A[.]B");
-        assert_eq!(defang("no links. none."), "no links. none.");
-    }
 
     #[test]
     fn query_values_are_encoded() {
