@@ -10,6 +10,7 @@ use std::sync::Arc;
 /// Runs the server until Ctrl-C or SIGTERM.
 pub fn run(args: ServeArgs) -> Result<u8> {
     let (registry, watch) = registry_cmd::select_live(&args.registry, Some(&args.data))?;
+    let mail_auth = mail_auth(&args, healthguard_mail::dns::resolver_configured());
     let mut config = ServeConfig::new(args.listen, args.data, registry);
     config.database = args.database;
     config.reload = watch.map(|w| w.into_reload(args.refresh.registry_poll));
@@ -20,6 +21,7 @@ pub fn run(args: ServeArgs) -> Result<u8> {
     config.workers = args.workers;
     config.secure_cookies = args.secure_cookies;
     config.publish_feed = args.publish_feed;
+    config.mail_auth = mail_auth;
     if let Some(path) = &args.registry.model {
         config.model = Some(crate::learn::read_model(path)?);
     }
@@ -31,7 +33,6 @@ pub fn run(args: ServeArgs) -> Result<u8> {
         }
         config.listings = Some(feeds);
     }
-    config.mail_auth = mail_auth(&args, healthguard_mail::dns::resolver_configured());
     serve(config)?;
     Ok(0)
 }
