@@ -18,11 +18,16 @@ fn check(args: &[&str], stdin: Option<&[u8]>) -> (Value, i32) {
         .args(args)
         .args(["--format", "json"])
         // Offline unless the test chose how to verify: the default would ask live DNS.
-        .args(if args.iter().any(|a| a.starts_with("--dns")) {
-            &[][..]
-        } else {
-            &["--dns", "off"][..]
-        })
+        .args(
+            if args
+                .iter()
+                .any(|a| a.starts_with("--dns") || a.starts_with("--trust-authres"))
+            {
+                &[][..]
+            } else {
+                &["--dns", "off"][..]
+            },
+        )
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
