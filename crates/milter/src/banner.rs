@@ -961,7 +961,7 @@ mod tests {
         // The plain part, quoted-printable again.
         let plain_start = b.find("quoted-printable\r\n\r\n").unwrap() + 20;
         let plain_end = b[plain_start..].find("\r\n--alt\r\n").unwrap() + plain_start;
-        let plain = String::from_utf8(qp_decode(b[plain_start..plain_end].as_bytes())).unwrap();
+        let plain = String::from_utf8(qp_decode(&b.as_bytes()[plain_start..plain_end])).unwrap();
         assert!(
             plain.starts_with("*** Ostrzeżenie HealthGuard: phishing ***"),
             "{plain}"
