@@ -1070,6 +1070,8 @@ impl Checker {
             }
             if p.premium {
                 s.findings.push(Finding::new("PHONE_PREMIUM_RATE", p.raw.clone()));
+            } else if p.service_charge {
+                s.findings.push(Finding::new("PHONE_SERVICE_CHARGE", p.raw.clone()));
             }
             if let (Some(expected), Some(region)) = (&expected_country, &p.region) {
                 if expected != region {

@@ -18,6 +18,10 @@ pub struct PhoneHit {
     pub valid: bool,
     /// Premium-rate (expensive) number.
     pub premium: bool,
+    /// A UK 0871-0873 number: not premium rate, but the caller pays a service charge to the
+    /// number's owner on top of the call (Ofcom's "service numbers"), the way prize and
+    /// chat-line texts are paid for.
+    pub service_charge: bool,
 }
 
 static CANDIDATE: LazyLock<Regex> =
@@ -55,6 +59,7 @@ pub fn parse(raw: &str, default_region: &str) -> Option<PhoneHit> {
             region: Some(default_region.to_string()),
             valid: true,
             premium: false,
+            service_charge: false,
         });
     }
     let normalized = match compact.strip_prefix("00") {
@@ -75,9 +80,14 @@ pub fn parse(raw: &str, default_region: &str) -> Option<PhoneHit> {
         kind != Type::Unknown
     };
     // UK 0870-0873 are business "non-geographic" lines (call centres, airlines, councils)
-    // that libphonenumber files as premium rate; the premium-rate scam range is 09.
-    let uk_087 = number.code().value() == 44 && (8_700_000_000..8_800_000_000).contains(&number.national().value());
+    // that libphonenumber files as premium rate; the premium-rate scam range is 09. Of them
+    // 0871-0873 carry a service charge paid to the number's owner (Ofcom, "Calling 08
+    // numbers"): a weak sign, weighed apart.
+    let national = number.national().value();
+    let uk = number.code().value() == 44;
+    let uk_087 = uk && (8_700_000_000..8_800_000_000).contains(&national);
     let premium = kind == Type::PremiumRate && !uk_087;
+    let service_charge = uk && (8_710_000_000..8_740_000_000).contains(&national);
     Some(PhoneHit {
         raw: raw.to_string(),
         // E.164 is "+", the country code and the national number; the crate's formatter
@@ -86,6 +96,7 @@ pub fn parse(raw: &str, default_region: &str) -> Option<PhoneHit> {
         region: number.country().id().map(|id| id.as_ref().to_string()),
         valid,
         premium,
+        service_charge,
     })
 }
 
@@ -219,5 +230,15 @@ mod tests {
         assert_eq!(hits.len(), 2, "{hits:?}");
         assert!(!hits[0].premium, "{hits:?}");
         assert!(hits[1].premium, "{hits:?}");
+    }
+
+    #[test]
+    fn british_0871_to_0873_lines_carry_a_service_charge_and_0870_does_not() {
+        // Written by the project.
+        let hits = extract("Call 0871 246 0000 or 0870 246 0000 or 020 7946 0000.", "GB");
+        assert_eq!(hits.len(), 3, "{hits:?}");
+        let charged: Vec<bool> = hits.iter().map(|h| h.service_charge).collect();
+        assert_eq!(charged, [true, false, false], "{hits:?}");
+        assert!(hits.iter().all(|h| !h.premium), "{hits:?}");
     }
 }
