@@ -18,7 +18,7 @@ use crate::phones::{self, PhoneHit};
 use crate::phrases::PhraseSet;
 use crate::score::Scorer;
 use healthguard_domains::{Assessment, DomainIndex, HostKind, Protected, Technique};
-use healthguard_registry::{Confidence, Institution, Lang, LureKind, Registry};
+use healthguard_registry::{Confidence, Institution, Lang, LureKind, Registry, ReportingKind};
 use rustc_hash::FxHashMap;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -51,6 +51,23 @@ fn false_friend(phrase: &str, lexicon: LexLang, text: Option<Lang>) -> bool {
 }
 
 /// Cuts a quoted value to [`MAX_EVIDENCE_BYTES`].
+/// The dialled form of a reporting number from the registry: packs write them in E.164 or
+/// as short codes, which need no numbering plan; anything else goes through libphonenumber,
+/// whose metadata takes most of a one-shot `check`'s start to load.
+fn reporting_number(value: &str, country: &str) -> Option<String> {
+    let compact: String = value
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
+        .collect();
+    let digits = compact.strip_prefix('+').unwrap_or(&compact);
+    let all_digits = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
+    match (compact.starts_with('+'), digits.len()) {
+        (true, 7..=15) if all_digits && !digits.starts_with('0') => Some(compact),
+        (false, 3..=6) if all_digits => Some(compact),
+        _ => phones::parse(value, country).filter(|h| h.valid).map(|h| h.e164),
+    }
+}
+
 fn cap_evidence(value: &mut String) {
     if value.len() > MAX_EVIDENCE_BYTES {
         let keep = crate::fold::prefix(value, MAX_EVIDENCE_BYTES - '…'.len_utf8()).len();
@@ -253,8 +270,10 @@ impl Checker {
                 phones.entry(p.e164.clone()).or_insert((ix, p.provenance.confidence));
             }
             for r in &inst.reporting {
-                if let Some(hit) = phones::parse(&r.value, &inst.country).filter(|h| h.valid) {
-                    reporting_numbers.insert(hit.e164);
+                if matches!(r.kind, ReportingKind::Phone | ReportingKind::Sms) {
+                    if let Some(number) = reporting_number(&r.value, &inst.country) {
+                        reporting_numbers.insert(number);
+                    }
                 }
             }
             for s in &inst.sms_senders {

@@ -246,11 +246,19 @@ pub struct Contact {
 }
 
 impl Contact {
-    /// A contact of `kind` (`web`, `phone`, `email`, `sms`) with its display form and link.
-    fn new(kind: &str, value: &str, inst: &Institution, lang: Lang, confidence: Confidence) -> Contact {
+    /// A contact of `kind` (`web`, `phone`, `email`, `sms`) with its display form and link;
+    /// `written` is a number's grouped form from the registry, when it has one.
+    fn new(
+        kind: &str,
+        value: &str,
+        written: Option<&str>,
+        inst: &Institution,
+        lang: Lang,
+        confidence: Confidence,
+    ) -> Contact {
         let (display, href) = match kind {
             "phone" | "sms" => {
-                let (shown, dial) = crate::phones::for_humans(value);
+                let (shown, dial) = crate::phones::for_humans(written.unwrap_or(value));
                 let scheme = if kind == "sms" { "sms" } else { "tel" };
                 (shown, format!("{scheme}:{dial}"))
             }
@@ -514,7 +522,14 @@ impl Checker {
                     ReportingKind::Email => ("email", "report_email", "email"),
                     ReportingKind::Web => ("web", "report_web", "url"),
                 };
-                let mut c = Contact::new(kind, &route.value, r, lang, route.provenance.confidence);
+                let mut c = Contact::new(
+                    kind,
+                    &route.value,
+                    route.written.as_deref(),
+                    r,
+                    lang,
+                    route.provenance.confidence,
+                );
                 c.text = render(
                     t.advice.get(key).map(String::as_str).unwrap_or_default(),
                     &[(placeholder, &c.display), ("name", &c.name)],
@@ -529,14 +544,15 @@ impl Checker {
     }
 
     fn contacts_of(&self, inst: &Institution, t: &Texts, lang: Lang, out: &mut Vec<Contact>) {
-        let contact = |kind: &str, value: &str, confidence: Confidence, key: &str, placeholder: &str| {
-            let mut c = Contact::new(kind, value, inst, lang, confidence);
-            c.text = render(
-                t.advice.get(key).map(String::as_str).unwrap_or_default(),
-                &[(placeholder, &c.display)],
-            );
-            c
-        };
+        let contact =
+            |kind: &str, value: &str, shown: Option<&str>, confidence: Confidence, key: &str, placeholder: &str| {
+                let mut c = Contact::new(kind, value, shown, inst, lang, confidence);
+                c.text = render(
+                    t.advice.get(key).map(String::as_str).unwrap_or_default(),
+                    &[(placeholder, &c.display)],
+                );
+                c
+            };
         for d in inst
             .domains
             .iter()
@@ -544,7 +560,7 @@ impl Checker {
             .take(2)
         {
             let url = format!("https://{}", d.name);
-            out.push(contact("web", &url, d.provenance.confidence, "visit", "url"));
+            out.push(contact("web", &url, None, d.provenance.confidence, "visit", "url"));
         }
         for p in inst
             .phones
@@ -552,7 +568,15 @@ impl Checker {
             .filter(|p| p.provenance.confidence.can_authenticate())
             .take(2)
         {
-            out.push(contact("phone", &p.e164, p.provenance.confidence, "call", "phone"));
+            let shown = p.written.as_deref();
+            out.push(contact(
+                "phone",
+                &p.e164,
+                shown,
+                p.provenance.confidence,
+                "call",
+                "phone",
+            ));
         }
         for e in inst
             .emails
@@ -560,7 +584,14 @@ impl Checker {
             .filter(|e| e.provenance.confidence.can_authenticate())
             .take(1)
         {
-            out.push(contact("email", &e.address, e.provenance.confidence, "write", "email"));
+            out.push(contact(
+                "email",
+                &e.address,
+                None,
+                e.provenance.confidence,
+                "write",
+                "email",
+            ));
         }
     }
 }

@@ -377,6 +377,7 @@ impl Builder {
                     self.claim_value(ctx, "phone", &format!("{}:{e164}", inst.country), line);
                     inst.phones.push(Phone {
                         e164,
+                        written: written_in_groups(p.value.get_ref()),
                         label: p.label,
                         provenance: Provenance {
                             source,
@@ -445,6 +446,10 @@ impl Builder {
                 Ok(value) => inst.reporting.push(Reporting {
                     kind: r.kind,
                     value,
+                    written: match r.kind {
+                        ReportingKind::Phone | ReportingKind::Sms => written_in_groups(raw),
+                        _ => None,
+                    },
                     provenance: Provenance {
                         source,
                         confidence: r.confidence,
@@ -631,6 +636,13 @@ pub fn normalize_domain(raw: &str) -> Result<String, String> {
             "domain {raw:?} has no known public suffix or no registrable part"
         )),
     }
+}
+
+/// An international number as the pack writes it, when written in groups (`+48 800 190 590`;
+/// white space collapsed): shown to people as it is.
+fn written_in_groups(raw: &str) -> Option<String> {
+    let raw = raw.trim();
+    (raw.starts_with('+') && raw.contains(' ')).then(|| raw.split_whitespace().collect::<Vec<_>>().join(" "))
 }
 
 /// The compact form of a number written with separators (`+48 800 190 590` → `+48800190590`).

@@ -292,6 +292,10 @@ pub struct EmailAddress {
 pub struct Phone {
     /// E.164 form, e.g. `+48800190590`.
     pub e164: String,
+    /// The number as the pack writes it when written in groups (`+48 800 190 590`): shown to
+    /// people as it is, without loading a numbering plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written: Option<String>,
     /// What the number is for.
     pub label: Option<String>,
     /// Source and confidence.
@@ -339,6 +343,9 @@ pub struct Reporting {
     pub kind: ReportingKind,
     /// Address, number or URL.
     pub value: String,
+    /// A number as the pack writes it, in groups (see [`Phone::written`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written: Option<String>,
     /// Source and confidence.
     pub provenance: Provenance,
 }

@@ -251,3 +251,21 @@ fn lint_requires_local_abbreviations_to_be_abbreviations() {
     let x = ok.institutions.iter().find(|i| i.id == "pl.x").unwrap();
     assert_eq!(x.local_abbreviations, ["IKS"]);
 }
+
+#[test]
+fn numbers_keep_the_grouped_form_the_pack_writes_them_in() {
+    let reg = healthguard_registry::builtin();
+    let nfz = reg.institution("pl.nfz").expect("NFZ is in the registry");
+    let tip = nfz.phones.iter().find(|p| p.e164 == "+48800190590").expect("TIP line");
+    assert_eq!(tip.written.as_deref(), Some("+48 800 190 590"));
+    let cez = reg.institution("pl.csirt-cez").expect("CSIRT CeZ is in the registry");
+    let line = cez
+        .reporting
+        .iter()
+        .find(|r| r.value == "+48573205962")
+        .expect("CSIRT CeZ's reporting line");
+    assert_eq!(line.written.as_deref(), Some("+48 573 205 962"));
+    // A short code has no groups to keep.
+    let cert = reg.institution("pl.cert-polska").expect("CERT Polska is in the registry");
+    assert!(cert.reporting.iter().any(|r| r.value == "8080" && r.written.is_none()));
+}
