@@ -81,6 +81,16 @@ echo "bench: Postfix $(postconf -c "$tmp/etc" -h mail_version), $MESSAGES messag
 t=$(burst); drain
 echo "1. without milter:      $t s, $(rate "$t") messages/s ($(discarded) delivered)"
 
+# Latency of one message at a time (no load beside it), in ms: what a milter adds to each
+# transaction end to end.
+LATENCY_MESSAGES="${LATENCY_MESSAGES:-1000}"
+latency() {
+    python3 bench/smtp-latency.py 127.0.0.1 "$smtp_port" "$LATENCY_MESSAGES" \
+        "$fixtures/nfz_impersonation.eml" "$fixtures/newsletter_clinic.eml"
+}
+plain_latency=$(latency); drain
+echo "   one message at a time, without milter: $plain_latency"
+
 cat >"$tmp/healthguard.toml" <<EOF
 [milter]
 listen = "inet:127.0.0.1:$milter_port"
@@ -96,6 +106,12 @@ checked=$(grep -c " checked " "$tmp/milter.log" || true)
 # CPU seconds the milter process used (user + system, clock ticks in /proc/PID/stat).
 cpu=$(awk -v hz="$(getconf CLK_TCK)" '{printf "%.2f", ($14 + $15) / hz}' "/proc/$milter_pid/stat")
 echo "2. with the milter:     $t s, $(rate "$t") messages/s ($checked checked by the milter, $cpu s of milter CPU)"
+milter_latency=$(latency); drain
+echo "   one message at a time, with the milter: $milter_latency"
+echo "$plain_latency $milter_latency" | awk '{
+    for (i = 1; i <= NF; i++) { split($i, kv, "="); if (i <= NF / 2) a[kv[1]] = kv[2]; else b[kv[1]] = kv[2] }
+    printf "   added by the milter: p50 %.2f ms, p99 %.2f ms\n", b["p50"] - a["p50"], b["p99"] - a["p99"] }'
+checked=$(grep -c " checked " "$tmp/milter.log" || true)
 grep -o "ms=[0-9.]*" "$tmp/milter.log" | cut -d= -f2 | sort -n | awk '
     { v[NR] = $1 }
     END {
