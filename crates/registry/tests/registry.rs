@@ -266,6 +266,8 @@ fn numbers_keep_the_grouped_form_the_pack_writes_them_in() {
         .expect("CSIRT CeZ's reporting line");
     assert_eq!(line.written.as_deref(), Some("+48 573 205 962"));
     // A short code has no groups to keep.
-    let cert = reg.institution("pl.cert-polska").expect("CERT Polska is in the registry");
+    let cert = reg
+        .institution("pl.cert-polska")
+        .expect("CERT Polska is in the registry");
     assert!(cert.reporting.iter().any(|r| r.value == "8080" && r.written.is_none()));
 }
