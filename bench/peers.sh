@@ -15,7 +15,8 @@
 # What it does:
 #   1. Lists the sets and their labels: phishing_pot/*.eml = phishing,
 #      spamassassin/ham/** = legitimate, spamassassin/spam/** = spam (reported apart, never
-#      counted as phishing or as ham). Empty files are skipped and counted.
+#      counted as phishing or as ham), and when present modern/ham/**/*.eml and
+#      modern/phishing/**/*.eml (columns of their own). Empty files are skipped and counted.
 #   2. Installs spamassassin/spamc/spamd and rspamd from Debian when missing (needs root).
 #   3. Starts spamd (-L: local tests only, RBL and DNS off, Bayes and auto-whitelist off)
 #      and rspamd (network modules disabled, resolver pointed at 127.0.0.1:53 so every
@@ -104,6 +105,12 @@ add_set() { # label dir [name-pattern]
 add_set phishing "$CORPUS/phishing_pot" '*.eml'
 add_set ham "$CORPUS/spamassassin/ham"
 add_set spam "$CORPUS/spamassassin/spam"
+# Real mail of 2015-2026 (issue 9), when the corpus has it: one message per .eml file (the few
+# mailbox exports are left out, since spamc and rspamc read a file as one message).
+if [ -d "$CORPUS/modern/ham" ]; then
+    add_set modern_ham "$CORPUS/modern/ham" '*.eml'
+    add_set modern_phishing "$CORPUS/modern/phishing" '*.eml'
+fi
 cut -f1 "$OUT/files.tsv" >"$OUT/list.txt"
 tr '\n' '\0' <"$OUT/list.txt" >"$OUT/list.0"
 N="$(wc -l <"$OUT/list.txt")"

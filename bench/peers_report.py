@@ -4,7 +4,8 @@
     python3 bench/peers_report.py OUT_DIR
 
 OUT_DIR holds (written by peers.sh):
-  files.tsv          path<TAB>label            label: phishing | ham | spam (non-empty files)
+  files.tsv          path<TAB>label            label: phishing | ham | spam | modern_ham |
+                                               modern_phishing (non-empty files)
   empty.tsv          path<TAB>label            empty files, skipped and only counted
   timing.tsv         tool<TAB>seconds<TAB>messages   wall clock over the whole list
   healthguard.jsonl  {"path","verdict","score","institution","findings"} per file
@@ -14,7 +15,8 @@ OUT_DIR holds (written by peers.sh):
 
 A file with no result (or "?") counts as not flagged and is reported in the "errors"
 column. Recall is over phishing, FPR over ham, precision and F1 over phishing + ham only;
-spam is reported apart (share flagged).
+spam is reported apart (share flagged). The modern sets (real mail of 2015-2026, when present)
+have columns of their own: FPR over modern_ham, recall over modern_phishing.
 """
 import json
 import os
@@ -84,7 +86,8 @@ def load_healthguard(out):
 
 def rows_for(labels, flagged):
     """flagged: path -> True/False/None (None = no result). Returns the counts."""
-    c = {"tp": 0, "fn": 0, "fp": 0, "tn": 0, "spam": 0, "spam_flag": 0, "err": 0, "n": {}}
+    c = {"tp": 0, "fn": 0, "fp": 0, "tn": 0, "spam": 0, "spam_flag": 0, "err": 0, "n": {},
+         "mtp": 0, "mfn": 0, "mfp": 0, "mtn": 0}
     for p, lab in labels.items():
         c["n"][lab] = c["n"].get(lab, 0) + 1
         v = flagged.get(p)
@@ -98,6 +101,10 @@ def rows_for(labels, flagged):
         elif lab == "spam":
             c["spam"] += 1
             c["spam_flag"] += int(v)
+        elif lab == "modern_phishing":
+            c["mtp" if v else "mfn"] += 1
+        elif lab == "modern_ham":
+            c["mfp" if v else "mtn"] += 1
     return c
 
 
@@ -131,6 +138,8 @@ def metrics(c):
         "precision": f"{prec:.3f}" if tp + fp else "–",
         "f1": f"{f1:.3f}",
         "spam": pct(c["spam_flag"], c["spam"]),
+        "modern_recall": pct(c["mtp"], c["mtp"] + c["mfn"]),
+        "modern_fpr": pct(c["mfp"], c["mfp"] + c["mtn"]),
     }
 
 
@@ -203,17 +212,25 @@ def main():
         n[lab] = n.get(lab, 0) + 1
     print(
         f"Offline, same {len(labels):,} files: phishing_pot {n.get('phishing', 0):,} (phishing), "
-        f"SpamAssassin ham {n.get('ham', 0):,}, SpamAssassin spam {n.get('spam', 0):,} (reported apart); "
+        f"SpamAssassin ham {n.get('ham', 0):,}, SpamAssassin spam {n.get('spam', 0):,} (reported apart), "
+        f"modern ham {n.get('modern_ham', 0):,}, modern phishing {n.get('modern_phishing', 0):,}; "
         f"empty files skipped: {sum(empty.values())}"
         + (f" ({', '.join(f'{k} {v}' for k, v in sorted(empty.items()))})" if empty else "")
         + "."
     )
     print()
-    print("| tool: flagged when | msg/s | phishing recall | ham FPR | precision | F1 | spam flagged | errors |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    modern = n.get("modern_ham", 0) + n.get("modern_phishing", 0) > 0
+    head = "| tool: flagged when | msg/s | phishing recall | ham FPR | precision | F1 | spam flagged |"
+    rule = "|---|---:|---:|---:|---:|---:|---:|"
+    if modern:
+        head += " modern ham FPR | modern phishing recall |"
+        rule += "---:|---:|"
+    print(head + " errors |")
+    print(rule + "---:|")
     for name, sp, c in table:
         m = metrics(c)
-        print(f"| {name} | {sp} | {m['recall']} | {m['fpr']} | {m['precision']} | {m['f1']} | {m['spam']} | {c['err']} |")
+        extra = f" {m['modern_fpr']} | {m['modern_recall']} |" if modern else ""
+        print(f"| {name} | {sp} | {m['recall']} | {m['fpr']} | {m['precision']} | {m['f1']} | {m['spam']} |{extra} {c['err']} |")
     print()
     print("| tool: flagged when | TP | FN | FP | TN |")
     print("|---|---:|---:|---:|---:|")
