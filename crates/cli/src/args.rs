@@ -534,6 +534,10 @@ pub struct MilterArgs {
     /// Log lines on standard error: for people, or one JSON object per line.
     #[arg(long, value_enum, default_value_t = LogFormat::Human)]
     pub log_format: LogFormat,
+    /// Which log lines: a level (error, warn, info, debug, trace) or directives per module
+    /// (`warn,healthguard_milter=info`), as `tracing`'s targets filter reads them.
+    #[arg(long, value_name = "FILTER", default_value = "info", value_parser = parse_log_filter)]
+    pub log_level: tracing_subscriber::filter::Targets,
     /// Data directory whose active registry (`healthguard registry update --data DIR`) is
     /// used when it is newer than the built-in one.
     #[arg(long, value_name = "DIR")]
@@ -544,6 +548,12 @@ pub struct MilterArgs {
     /// Registry selection.
     #[command(flatten)]
     pub registry: RegistryArgs,
+}
+
+/// A log filter (`info`, `warn,healthguard_milter=debug`), refused with the reason.
+fn parse_log_filter(text: &str) -> Result<tracing_subscriber::filter::Targets, String> {
+    text.parse()
+        .map_err(|e| format!("not a log filter ({e}): give a level or MODULE=LEVEL pairs"))
 }
 
 /// Formats of log lines.

@@ -37,7 +37,7 @@ pub fn run(args: MilterArgs) -> Result<u8> {
     };
     let listings = || feeds.clone().map(|f| f as Arc<dyn healthguard_core::Listings>);
     let checker = Arc::new(registry_cmd::checker_on(registry.clone(), &args.registry, listings())?);
-    init_logs(args.log_format);
+    init_logs(args.log_format, args.log_level.clone());
     let shared = healthguard_milter::shared(checker, config).map_err(|e| anyhow::anyhow!("milter: {e}"))?;
     let described = describe(&listen);
     let every = (watch.is_some() && args.refresh.registry_poll > 0)
@@ -78,15 +78,18 @@ pub fn run(args: MilterArgs) -> Result<u8> {
     Ok(0)
 }
 
-/// Log lines on standard error; colours only on a terminal.
-fn init_logs(format: LogFormat) {
+/// Log lines on standard error, the ones `filter` lets through; colours only on a terminal.
+fn init_logs(format: LogFormat, filter: tracing_subscriber::filter::Targets) {
     use std::io::IsTerminal;
-    let logs = tracing_subscriber::fmt()
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let lines = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_target(false);
+    let registry = tracing_subscriber::registry().with(filter);
     match format {
-        LogFormat::Human => logs.with_ansi(std::io::stderr().is_terminal()).init(),
-        LogFormat::Json => logs.json().flatten_event(true).init(),
+        LogFormat::Human => registry.with(lines.with_ansi(std::io::stderr().is_terminal())).init(),
+        LogFormat::Json => registry.with(lines.json().flatten_event(true)).init(),
     }
 }
 

@@ -237,3 +237,56 @@ fn a_running_milter_takes_a_registry_update_without_a_restart() {
     assert_eq!(child.wait().unwrap().code(), Some(0));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `--log-level` keeps out what is below it: at `warn` the start-up line is not written and
+/// a failed reload is; a filter that cannot be read is a bad command line.
+#[test]
+fn log_levels_filter_the_lines_and_a_bad_filter_is_refused() {
+    let out = bin()
+        .args([
+            "milter",
+            "--listen",
+            "inet:127.0.0.1:0",
+            "--log-level",
+            "healthguard=loud",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(64), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("log filter"));
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let path = temp_file(
+        "levels.toml",
+        &format!("[milter]\nlisten = \"inet:127.0.0.1:{port}\"\n"),
+    );
+    let mut child = bin()
+        .args(["milter", "--log-level", "warn", "--config"])
+        .arg(&path)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let up = (0..200).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    assert!(up, "the milter did not listen on {port}");
+    std::fs::write(&path, "[milter]\ntimeout_ms = 0\n").unwrap();
+    signal(&child, "-HUP");
+    let mut first = String::new();
+    assert!(stderr.read_line(&mut first).unwrap() > 0);
+    assert!(
+        first.contains("reload failed"),
+        "the first line written at warn: {first}"
+    );
+    signal(&child, "-TERM");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert!(!rest.contains("ready"), "{rest}");
+}
