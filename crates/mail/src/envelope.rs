@@ -8,7 +8,7 @@ use healthguard_core::{Finding, Signals};
 
 /// The unit: every envelope signal.
 pub(crate) fn envelope(m: &Message, s: &mut Signals, _: &mut Gathered) {
-    if m.mail.null_reverse_path && !m.mail.automatic {
+    if m.mail.null_reverse_path && !m.mail.automatic && !m.mail.auto_submitted {
         s.push(Finding::new("NULL_REVERSE_PATH", "Return-Path: <>"));
     }
     if let Some(domain) = m.sender.domain.as_deref() {

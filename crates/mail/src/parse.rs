@@ -159,11 +159,15 @@ pub struct ParsedMail {
     /// bulk sender.
     pub list: ListHeaders,
     /// A notice written by a mail system, not by a person or a sender's campaign: a report
-    /// (`multipart/report`: delivery status, read receipt, feedback report), a bounce, a mail
-    /// system's message with a null reverse path (`Return-Path: <>`, which RFC 5321 §4.5.5
-    /// reserves for bounces and other automatic replies) or one marked `Auto-Submitted`
-    /// (RFC 3834). A null path alone does not make a notice: anyone can send with one.
+    /// (`multipart/report`: delivery status, read receipt, feedback report), a bounce, or a
+    /// mail system's message with a null reverse path (`Return-Path: <>`, which RFC 5321
+    /// §4.5.5 reserves for bounces and other automatic replies). Neither a null path nor an
+    /// `Auto-Submitted` header alone makes a notice: anyone can send with them.
     pub automatic: bool,
+    /// Marked `Auto-Submitted` (RFC 3834) with any value but `no`: the sender says a program
+    /// wrote it (an out-of-office reply, a ticket system). Said, not shown: it excuses a null
+    /// reverse path, never what the message asks.
+    pub auto_submitted: bool,
     /// A bounce: the From is a mail system's (`MAILER-DAEMON`, `postmaster`, "Mail Delivery
     /// System", or the null address `<>`) and the message returns a message (an attached
     /// original or its headers, in a part or quoted in the text). Such a notice is
@@ -446,7 +450,7 @@ fn read_headers(m: &Message, out: &mut ParsedMail) {
         );
         if h.name == HeaderName::AutoSubmitted {
             // RFC 3834: any value but "no" marks an automatic message.
-            out.automatic |= !raw_value(m, h).trim().eq_ignore_ascii_case("no");
+            out.auto_submitted |= !raw_value(m, h).trim().eq_ignore_ascii_case("no");
             continue;
         }
         if h.name == HeaderName::ReturnPath {
@@ -745,10 +749,13 @@ mod tests {
         assert!(parse(report, &Limits::default()).automatic);
         let null_path = b"Return-Path: <>\r\nFrom: MAILER-DAEMON@mx.example\r\nSubject: Mail delivery failed\r\n\r\nreturning message to sender\r\n";
         assert!(parse(null_path, &Limits::default()).automatic);
+        // The sender's own Auto-Submitted mark is recorded, and makes no mail-system notice.
         let auto = b"Auto-Submitted: auto-replied\r\nFrom: x@mx.example\r\nSubject: Out of office\r\n\r\naway\r\n";
-        assert!(parse(auto, &Limits::default()).automatic);
+        let mail = parse(auto, &Limits::default());
+        assert!(mail.auto_submitted && !mail.automatic);
         let not_auto = b"Auto-Submitted: no\r\nFrom: x@mx.example\r\nSubject: hi\r\n\r\nhi\r\n";
-        assert!(!parse(not_auto, &Limits::default()).automatic);
+        let mail = parse(not_auto, &Limits::default());
+        assert!(!mail.auto_submitted && !mail.automatic);
         let person =
             b"Return-Path: <ann@example.org>\r\nFrom: ann@example.org\r\nSubject: delivery failed?\r\n\r\nhi\r\n";
         assert!(!parse(person, &Limits::default()).automatic);

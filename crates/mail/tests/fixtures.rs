@@ -306,3 +306,26 @@ fn how_a_message_was_sent_is_judged() {
     assert!(!codes(&b).contains(&"NULL_REVERSE_PATH") && !codes(&b).contains(&"SENDER_DOMAIN_GENERATED"));
     assert!(a.score > b.score, "{} vs {}", a.score, b.score);
 }
+
+#[test]
+fn a_sender_that_calls_its_message_automatic_is_still_judged() {
+    // Written by the project: the same wallet-verification lure with and without the
+    // sender's own `Auto-Submitted` header (which anyone can write), and an out-of-office
+    // reply with the null reverse path such replies use.
+    let body = "Subject: Urgent: account verification required\r\n\r\nYour wallet is pending verification and will be disabled. Verify now: https://wallet-check.example.net/v\r\n";
+    let plain = format!("From: Wallet Team <support@wallet-check.example.net>\r\n{body}");
+    let marked = format!("Auto-Submitted: auto-generated\r\n{plain}");
+    let judge = |raw: &str| {
+        let mail = parse(raw.as_bytes(), &Limits::default());
+        assert!(!mail.automatic);
+        analyze(checker(), &mail, &AuthOutcome::none(&mail))
+    };
+    let (a, b) = (judge(&plain), judge(&marked));
+    assert!(codes(&b).iter().any(|c| c.starts_with("LURE_")), "{:?}", codes(&b));
+    assert_eq!((a.verdict, a.score), (b.verdict, b.score));
+    assert!(b.verdict >= Verdict::Suspicious, "{:?} {}", b.verdict, b.score);
+    let away = "Return-Path: <>\r\nAuto-Submitted: auto-replied\r\nFrom: Ann <ann@clinic.example>\r\nSubject: Out of office\r\n\r\nI am away until Monday.\r\n";
+    let mail = parse(away.as_bytes(), &Limits::default());
+    let c = analyze(checker(), &mail, &AuthOutcome::none(&mail));
+    assert!(!codes(&c).contains(&"NULL_REVERSE_PATH"), "{:?}", codes(&c));
+}
