@@ -158,10 +158,10 @@ pub struct ParsedMail {
     /// Mailing-list headers (RFC 2369, RFC 2919), when the message came through a list or a
     /// bulk sender.
     pub list: ListHeaders,
-    /// A notice written by a mail system, not by a person or a sender's campaign: a report
-    /// (`multipart/report`: delivery status, read receipt, feedback report), a bounce, or a
-    /// mail system's message with a null reverse path (`Return-Path: <>`, which RFC 5321
-    /// §4.5.5 reserves for bounces and other automatic replies). Neither a null path nor an
+    /// A notice written by a mail system, not by a person or a sender's campaign: a bounce, or
+    /// a mail system's report (`multipart/report`: delivery status, feedback report) or
+    /// message with a null reverse path (`Return-Path: <>`, which RFC 5321 §4.5.5 reserves
+    /// for bounces and other automatic replies). Neither a report's shape, a null path nor an
     /// `Auto-Submitted` header alone makes a notice: anyone can send with them.
     pub automatic: bool,
     /// Marked `Auto-Submitted` (RFC 3834) with any value but `no`: the sender says a program
@@ -245,7 +245,7 @@ pub fn parse(raw: &[u8], limits: &Limits) -> ParsedMail {
         return out;
     };
     read_headers(&message, &mut out);
-    out.automatic |= is_report(&message);
+    let report = is_report(&message);
     let stray_lines: Vec<&str> = message
         .root_part()
         .headers
@@ -275,7 +275,7 @@ pub fn parse(raw: &[u8], limits: &Limits) -> ParsedMail {
     };
     walk.message(&message, 0, &mut out);
     out.bounce = mail_system_sender(&out.from) && (walk.returns_message || quotes_headers(&out.text));
-    out.automatic |= out.bounce || (out.null_reverse_path && mail_system_sender(&out.from));
+    out.automatic |= out.bounce || ((report || out.null_reverse_path) && mail_system_sender(&out.from));
     if out.bounce {
         // The null address in a bounce's From is the mail system's own form (RFC 5321's null
         // reverse path written as the author).
@@ -747,6 +747,12 @@ mod tests {
         // Written by the project.
         let report = b"From: Mail Delivery System <mailer-daemon@mx.example>\r\nReturn-Path: <bounces@mx.example>\r\nSubject: Undelivered Mail\r\nMIME-Version: 1.0\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nThe message could not be delivered.\r\n--b\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example\r\n--b--\r\n";
         assert!(parse(report, &Limits::default()).automatic);
+        // The same report shape from anyone else is no notice: anyone can send one.
+        let shaped = String::from_utf8_lossy(report).replace(
+            "Mail Delivery System <mailer-daemon@mx.example>",
+            "Wallet Team <support@wallet.example>",
+        );
+        assert!(!parse(shaped.as_bytes(), &Limits::default()).automatic);
         let null_path = b"Return-Path: <>\r\nFrom: MAILER-DAEMON@mx.example\r\nSubject: Mail delivery failed\r\n\r\nreturning message to sender\r\n";
         assert!(parse(null_path, &Limits::default()).automatic);
         // The sender's own Auto-Submitted mark is recorded, and makes no mail-system notice.
