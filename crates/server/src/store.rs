@@ -583,6 +583,10 @@ BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 -- The report list's order (newest first, id breaking ties) without a sort.
 CREATE INDEX reports_created_id ON reports (created_at_ms, id);
 "#,
+    r#"
+-- Analysts filter by institution and channel together: counted and paged from the index.
+CREATE INDEX reports_institution_kind ON reports (institution, kind, created_at_ms, id);
+"#,
 ];
 
 /// Most reports written in one transaction.

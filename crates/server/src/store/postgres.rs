@@ -28,7 +28,8 @@ const MIGRATION_LOCK: i64 = 0x0048_476d_6967_7261;
 /// Schema migrations, applied in order in one transaction; `healthguard_schema` holds how
 /// many ran. The tables are the SQLite store's, with PostgreSQL's types, plus the grouping
 /// sequence.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE reports (
     id            TEXT PRIMARY KEY,
     token_hash    BYTEA NOT NULL,
@@ -108,7 +109,12 @@ CREATE TRIGGER audit_no_change BEFORE UPDATE OR DELETE ON audit
     FOR EACH ROW EXECUTE FUNCTION audit_append_only();
 CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit
     FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
-"#];
+"#,
+    r#"
+-- Analysts filter by institution and channel together: counted and paged from the index.
+CREATE INDEX reports_institution_kind ON reports (institution, kind, created_at_ms, id);
+"#,
+];
 
 /// PostgreSQL: `ILIKE` on the message in `encode(…, 'escape')` form (bytes that are not
 /// ASCII as `\ooo`), so a message that is not UTF-8 is searched too and case folds for
