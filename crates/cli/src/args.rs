@@ -478,6 +478,10 @@ pub struct ServeArgs {
     /// /feeds/confirmed/{domains.txt,hosts.txt,rpz.zone,adblock.txt}.
     #[arg(long)]
     pub publish_feed: bool,
+    /// Also take reports by e-mail: an SMTP listener (e.g. 127.0.0.1:2525, behind your MTA)
+    /// that files each forwarded original as a report, the forwarder as its contact.
+    #[arg(long, value_name = "ADDR")]
+    pub smtp_intake: Option<std::net::SocketAddr>,
     /// Trust `Authentication-Results` of uploaded e-mails added by your MTA with this authserv-id.
     #[arg(long, value_name = "ID", conflicts_with = "dns")]
     pub trust_authres: Option<String>,

@@ -21,6 +21,7 @@ pub fn run(args: ServeArgs) -> Result<u8> {
     config.workers = args.workers;
     config.secure_cookies = args.secure_cookies;
     config.publish_feed = args.publish_feed;
+    config.smtp_intake = args.smtp_intake;
     config.mail_auth = mail_auth;
     if let Some(path) = &args.registry.model {
         config.model = Some(crate::learn::read_model(path)?);

@@ -35,6 +35,7 @@ mod ids;
 pub mod message;
 pub mod metrics;
 pub mod ratelimit;
+mod smtp_intake;
 pub mod store;
 mod triage_api;
 mod triage_web;
@@ -117,6 +118,9 @@ pub struct ServeConfig {
     /// Publish the blocklists of confirmed campaigns without credentials under
     /// `/feeds/confirmed/` (for other resolvers and HealthGuard nodes to subscribe to).
     pub publish_feed: bool,
+    /// Also accept reports by e-mail over SMTP on this address (`serve --smtp-intake`): each
+    /// forwarded original is filed as a report, answered 250 once durable.
+    pub smtp_intake: Option<SocketAddr>,
     /// Where a new registry comes from while serving (`healthguard registry update`).
     pub reload: Option<Reload>,
 }
@@ -200,6 +204,7 @@ impl ServeConfig {
             listings: None,
             secure_cookies: false,
             publish_feed: false,
+            smtp_intake: None,
             reload: None,
         }
     }
@@ -227,6 +232,9 @@ pub fn serve(config: ServeConfig) -> anyhow::Result<()> {
             db.describe(),
             server.addr()
         );
+        if let Some(smtp) = server.smtp_addr() {
+            eprintln!("HealthGuard: reports by e-mail over SMTP on {smtp}");
+        }
         shutdown_signal().await;
         eprintln!("HealthGuard: shutting down");
         server.stop().await
@@ -261,6 +269,7 @@ pub struct Server {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     watcher: Option<tokio::task::JoinHandle<()>>,
+    smtp: Option<(SocketAddr, tokio::task::JoinHandle<()>)>,
 }
 
 impl Server {
@@ -294,6 +303,21 @@ impl Server {
             .reload
             .clone()
             .map(|reload| tokio::spawn(watch_registry(reload, state.clone())));
+        let smtp = match config.smtp_intake {
+            Some(at) => {
+                let smtp_listener = tokio::net::TcpListener::bind(at)
+                    .await
+                    .with_context(|| format!("cannot listen for SMTP on {at}"))?;
+                let smtp_addr = smtp_listener.local_addr()?;
+                let task = tokio::spawn(smtp_intake::run(
+                    smtp_listener,
+                    state.clone(),
+                    config.limits.max_upload_bytes,
+                ));
+                Some((smtp_addr, task))
+            }
+            None => None,
+        };
         let task = tokio::spawn(serve_until(listener, app, header_timeout, async {
             let _ = rx.await;
         }));
@@ -303,12 +327,18 @@ impl Server {
             shutdown: Some(tx),
             task,
             watcher,
+            smtp,
         })
     }
 
     /// The address the server listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The address of the SMTP report intake, when it runs.
+    pub fn smtp_addr(&self) -> Option<SocketAddr> {
+        self.smtp.as_ref().map(|(addr, _)| *addr)
     }
 
     /// The shared state (store, checker).
@@ -324,6 +354,10 @@ impl Server {
         }
         if let Some(w) = self.watcher.take() {
             w.abort();
+        }
+        // A message not yet answered 250 may be cut: its sender's MTA keeps it and retries.
+        if let Some((_, smtp)) = self.smtp.take() {
+            smtp.abort();
         }
         match tokio::time::timeout(Duration::from_secs(10), &mut self.task).await {
             Ok(Ok(result)) => result.context("the server failed")?,
