@@ -60,6 +60,8 @@ pub(crate) async fn run(listener: TcpListener, state: AppState, max_bytes: usize
             return;
         };
         let Ok((stream, _)) = listener.accept().await else {
+            // Out of file descriptors or a reset before accept: wait instead of spinning.
+            tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
         };
         let state = state.clone();
