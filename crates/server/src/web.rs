@@ -642,9 +642,11 @@ pub async fn report_status_page(
     match lookup_report(&state, &id, q.token.as_deref()).await {
         Ok(r) => {
             let t = state.0.web.texts(lang);
-            let status_text = match r.status.as_str() {
-                "received" => t.get("status_received").to_string(),
-                other => other.to_string(),
+            // Every status in the reader's words (`status_received`, `status_triaged`, …).
+            let key = format!("status_{}", r.status);
+            let status_text = match t.get(&key) {
+                text if !text.is_empty() && text != key => text.to_string(),
+                _ => r.status.clone(),
             };
             let verdict = state
                 .0

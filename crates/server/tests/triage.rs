@@ -354,3 +354,39 @@ fn confirmed_campaigns_are_published_as_a_feed_only_when_the_operator_says_so() 
     );
     quiet.stop();
 }
+
+#[test]
+fn the_reporter_reads_the_outcome_in_plain_words() {
+    let (s, t) = setup("triage-outcome");
+    let filed = post_json(
+        &s.url("/v1/reports"),
+        &json!({"kind": "sms", "sender": "NFZ", "text": SMS_B}),
+    );
+    assert_eq!(filed.status, 201, "{}", filed.text());
+    let (id, token) = (
+        filed.json()["id"].as_str().unwrap().to_string(),
+        filed.json()["token"].as_str().unwrap().to_string(),
+    );
+    let page = |lang: &str| common::get(&s.url(&format!("/reports/{id}?token={token}&lang={lang}"))).text();
+    assert!(page("en").contains("Received: waiting for the security team."));
+    let set = |status: &str| {
+        call(
+            &s,
+            "POST",
+            &format!("/v1/triage/reports/{id}"),
+            Some(&t.analyst),
+            Some(json!({ "status": status })),
+        )
+        .status
+    };
+    assert_eq!(set("triaged"), 204);
+    assert!(page("en").contains("Being looked at"), "{}", page("en"));
+    assert_eq!(set("confirmed_phishing"), 204);
+    let pl = page("pl");
+    assert!(
+        pl.contains("Potwierdzone: zespół bezpieczeństwa uznał wiadomość za próbę oszustwa."),
+        "{pl}"
+    );
+    assert!(!pl.contains("confirmed_phishing</dd>"), "{pl}");
+    assert!(page("ro").contains("Confirmat: echipa de securitate"));
+}
