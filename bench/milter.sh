@@ -11,6 +11,7 @@
 #
 #   bash bench/milter.sh                       # 2000 messages, 8 sessions
 #   MESSAGES=10000 SESSIONS=16 bash bench/milter.sh
+#   CORPUS=../shared/corpus/email bash bench/milter.sh   # latency runs replay real mail
 # Needs root (a private Postfix drops to the postfix user); installs postfix when missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -82,11 +83,17 @@ t=$(burst); drain
 echo "1. without milter:      $t s, $(rate "$t") messages/s ($(discarded) delivered)"
 
 # Latency of one message at a time (no load beside it), in ms: what a milter adds to each
-# transaction end to end.
+# transaction end to end. With CORPUS=DIR (e.g. ../shared/corpus/email), real mail replayed:
+# its .eml files under 1 MiB, in name order, cycled; else the two fixtures.
 LATENCY_MESSAGES="${LATENCY_MESSAGES:-1000}"
+latency_files=("$fixtures/nfz_impersonation.eml" "$fixtures/newsletter_clinic.eml")
+if [ -n "${CORPUS:-}" ]; then
+    mapfile -t latency_files < <(find "$CORPUS" -type f -name '*.eml' -size -1024k | LC_ALL=C sort | head -n "$LATENCY_MESSAGES")
+    [ "${#latency_files[@]}" -gt 0 ] || { echo "bench: no .eml files under $CORPUS" >&2; exit 66; }
+    echo "   latency runs replay ${#latency_files[@]} files of $CORPUS"
+fi
 latency() {
-    python3 bench/smtp-latency.py 127.0.0.1 "$smtp_port" "$LATENCY_MESSAGES" \
-        "$fixtures/nfz_impersonation.eml" "$fixtures/newsletter_clinic.eml"
+    python3 bench/smtp-latency.py 127.0.0.1 "$smtp_port" "$LATENCY_MESSAGES" "${latency_files[@]}"
 }
 plain_latency=$(latency); drain
 echo "   one message at a time, without milter: $plain_latency"
