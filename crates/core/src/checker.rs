@@ -130,8 +130,12 @@ pub struct Checker {
     /// Domain name → confidence of the registry entry.
     domain_confidence: HashMap<String, Confidence>,
     /// Names, lure phrases and advisory phrases in one set, searched in one pass over a text
-    /// (each kind's matches come in the same order as from a set of its own).
-    text_phrases: PhraseSet<TextPhrase>,
+    /// (each kind's matches come in the same order as from a set of its own). Built on the
+    /// first text read from [`Checker::text_phrase_sources`]: a one-shot check of a link or a
+    /// number never reads a text and need not pay for the automaton.
+    text_phrases: std::sync::OnceLock<PhraseSet<TextPhrase>>,
+    /// What [`Checker::text_phrases`] is built from, in order.
+    text_phrase_sources: Vec<(String, TextPhrase)>,
     /// Indicator domain → advisory slot.
     advisory_domains: HashMap<String, usize>,
     /// Indicator sender → advisory slot.
@@ -339,22 +343,21 @@ impl Checker {
             .composites
             .iter()
             .any(|c| c.applies_to(InputKind::Text.name()) && c.code.starts_with("LURE_"));
-        let text_phrases = PhraseSet::new(
-            names
-                .iter()
-                .map(|(n, ix)| (n.clone(), TextPhrase::Name(*ix)))
-                .chain(
-                    lexicon
-                        .sources()
-                        .iter()
-                        .map(|(p, (kind, lang))| (p.clone(), TextPhrase::Lure(*kind, *lang))),
-                )
-                .chain(
-                    advisory_phrases
-                        .into_iter()
-                        .map(|(p, (slot, px))| (p, TextPhrase::Advisory(slot, px))),
-                ),
-        );
+        let text_phrase_sources: Vec<(String, TextPhrase)> = names
+            .iter()
+            .map(|(n, ix)| (n.clone(), TextPhrase::Name(*ix)))
+            .chain(
+                lexicon
+                    .sources()
+                    .iter()
+                    .map(|(p, (kind, lang))| (p.clone(), TextPhrase::Lure(*kind, *lang))),
+            )
+            .chain(
+                advisory_phrases
+                    .into_iter()
+                    .map(|(p, (slot, px))| (p, TextPhrase::Advisory(slot, px))),
+            )
+            .collect();
         let mut checker = Checker {
             text_lure_composites,
             model: None,
@@ -363,7 +366,8 @@ impl Checker {
             catalogue,
             lexicon,
             domains,
-            text_phrases,
+            text_phrases: std::sync::OnceLock::new(),
+            text_phrase_sources,
             names: PhraseSet::new(names),
             abbreviations,
             abbreviation_index,
@@ -626,7 +630,10 @@ impl Checker {
         let mut lures = Vec::new();
         let mut advisory_hits = Vec::new();
         let mut seen_phrases: HashMap<usize, BTreeSet<usize>> = HashMap::new();
-        for m in self.text_phrases.find(&folded) {
+        let text_phrases = self
+            .text_phrases
+            .get_or_init(|| PhraseSet::new(self.text_phrase_sources.iter().cloned()));
+        for m in text_phrases.find(&folded) {
             let phrase = || folded.original(text, m.start, m.end).to_string();
             match *m.payload {
                 TextPhrase::Name(ix) => names.push(Claim {
