@@ -51,23 +51,6 @@ fn false_friend(phrase: &str, lexicon: LexLang, text: Option<Lang>) -> bool {
 }
 
 /// Cuts a quoted value to [`MAX_EVIDENCE_BYTES`].
-/// The dialled form of a reporting number from the registry: packs write them in E.164 or
-/// as short codes, which need no numbering plan; anything else goes through libphonenumber,
-/// whose metadata takes most of a one-shot `check`'s start to load.
-fn reporting_number(value: &str, country: &str) -> Option<String> {
-    let compact: String = value
-        .chars()
-        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')'))
-        .collect();
-    let digits = compact.strip_prefix('+').unwrap_or(&compact);
-    let all_digits = !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit());
-    match (compact.starts_with('+'), digits.len()) {
-        (true, 7..=15) if all_digits && !digits.starts_with('0') => Some(compact),
-        (false, 3..=6) if all_digits => Some(compact),
-        _ => phones::parse(value, country).filter(|h| h.valid).map(|h| h.e164),
-    }
-}
-
 fn cap_evidence(value: &mut String) {
     if value.len() > MAX_EVIDENCE_BYTES {
         let keep = crate::fold::prefix(value, MAX_EVIDENCE_BYTES - '…'.len_utf8()).len();
@@ -274,10 +257,10 @@ impl Checker {
                 phones.entry(p.e164.clone()).or_insert((ix, p.provenance.confidence));
             }
             for r in &inst.reporting {
+                // The loader keeps phone and SMS routes in their dialled form (E.164 or a
+                // short code), as the numbers found in a text are compared.
                 if matches!(r.kind, ReportingKind::Phone | ReportingKind::Sms) {
-                    if let Some(number) = reporting_number(&r.value, &inst.country) {
-                        reporting_numbers.insert(number);
-                    }
+                    reporting_numbers.insert(r.value.clone());
                 }
             }
             for s in &inst.sms_senders {

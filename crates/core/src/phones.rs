@@ -105,12 +105,8 @@ pub fn parse(raw: &str, default_region: &str) -> Option<PhoneHit> {
 /// as written and dialled as their digits.
 pub fn for_humans(number: &str) -> (String, String) {
     let dial: String = number.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
-    // Short codes, and numbers already written in groups (as registry packs write them),
-    // are shown as written: libphonenumber's metadata would cost most of a one-shot
-    // `check`'s start to load for the same answer.
-    let grouped = number.trim().contains(' ') && number.trim().starts_with('+');
-    if !dial.starts_with('+') || grouped {
-        return (number.split_whitespace().collect::<Vec<_>>().join(" "), dial);
+    if !dial.starts_with('+') {
+        return (number.trim().to_string(), dial);
     }
     widen_regex_cache();
     match phonenumber::parse(None, &dial) {

@@ -247,7 +247,8 @@ pub struct Contact {
 
 impl Contact {
     /// A contact of `kind` (`web`, `phone`, `email`, `sms`) with its display form and link;
-    /// `written` is a number's grouped form from the registry, when it has one.
+    /// `written` is a number's grouped form from the registry, when it has one: shown as it
+    /// is, without loading libphonenumber's metadata (most of a one-shot `check`'s start).
     fn new(
         kind: &str,
         value: &str,
@@ -258,7 +259,10 @@ impl Contact {
     ) -> Contact {
         let (display, href) = match kind {
             "phone" | "sms" => {
-                let (shown, dial) = crate::phones::for_humans(written.unwrap_or(value));
+                let (shown, dial) = match written {
+                    Some(w) => (w.to_string(), value.to_string()),
+                    None => crate::phones::for_humans(value),
+                };
                 let scheme = if kind == "sms" { "sms" } else { "tel" };
                 (shown, format!("{scheme}:{dial}"))
             }

@@ -341,7 +341,7 @@ pub enum ReportingKind {
 pub struct Reporting {
     /// How to reach it.
     pub kind: ReportingKind,
-    /// Address, number or URL.
+    /// Address, number (E.164 or a short code, as the loader normalises it) or URL.
     pub value: String,
     /// A number as the pack writes it, in groups (see [`Phone::written`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
