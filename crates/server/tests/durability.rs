@@ -158,13 +158,8 @@ fn acknowledged_reports_survive_kill_9() {
         .build()
         .unwrap();
     rt.block_on(async {
-        use sqlx::{ConnectOptions, Row};
-        let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(dir.join("healthguard.db"))
-            .read_only(true)
-            .connect()
-            .await
-            .unwrap();
+        use sqlx::Row;
+        let mut conn = common::stored_database(&dir).await;
         let check: String = sqlx::query_scalar("PRAGMA integrity_check")
             .fetch_one(&mut conn)
             .await

@@ -96,13 +96,8 @@ fn forwarded_mail_is_filed_as_reports_with_the_forwarder_as_contact() {
         .build()
         .unwrap();
     rt.block_on(async {
-        use sqlx::{ConnectOptions, Row};
-        let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
-            .filename(dir.join("healthguard.db"))
-            .read_only(true)
-            .connect()
-            .await
-            .unwrap();
+        use sqlx::Row;
+        let mut conn = common::stored_database(&dir).await;
         let row = |id: String| sqlx::query("SELECT message, contact, kind, verdict FROM reports WHERE id = ?").bind(id);
         let first = row(two[0].clone()).fetch_one(&mut conn).await.unwrap();
         let message = String::from_utf8(first.get::<Vec<u8>, _>(0)).unwrap();

@@ -24,6 +24,17 @@ pub fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// A read-only connection to the SQLite store a stopped server left in `dir`.
+pub async fn stored_database(dir: &std::path::Path) -> sqlx::SqliteConnection {
+    use sqlx::ConnectOptions;
+    sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(dir.join("healthguard.db"))
+        .read_only(true)
+        .connect()
+        .await
+        .unwrap()
+}
+
 /// A server running in this process on its own runtime.
 pub struct TestServer {
     pub rt: tokio::runtime::Runtime,
