@@ -656,7 +656,12 @@ impl Checker {
                 s.phones.push(hit);
             }
         }
-        let has_link = !s.links.is_empty();
+        if s.links.is_empty() && !s.findings.iter().any(|f| f.code == "LINK_WITHHELD") {
+            if let Some(placeholder) = links::withheld(text) {
+                s.findings.push(Finding::new("LINK_WITHHELD", placeholder));
+            }
+        }
+        let has_link = !s.links.is_empty() || s.findings.iter().any(|f| f.code == "LINK_WITHHELD");
         let extracted = &s.phones;
         let official = |n: &str| match extracted
             .iter()

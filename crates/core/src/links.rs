@@ -221,9 +221,45 @@ fn known_suffix(host: &str) -> bool {
     psl::domain(host.as_bytes()).is_some_and(|d| d.suffix().is_known())
 }
 
+/// Placeholders that quoters (police, CERTs, the press, a forwarding relative) write where they
+/// removed a message's link: a bracketed `[link]`, `<URL>`, `(link removed)` in the languages
+/// of the lexicons, or a bare upper-case `LINK`/`URL` right after a colon or a verb of
+/// following ("apply here: LINK", "please visit LINK").
+static WITHHELD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?x)
+        (?P<bracketed>[\[<({]\s*(?i:link|url|lien|enlace|collegamento|odkaz|odno[sś]nik|hyperlink|web\s?link)
+            (?:\s+(?i:removed|redacted|deleted|omitted|supprim[ée]|usuni[eę]ty|entfernt))?\s*[\]>)}])
+        | (?::|(?-u:\b)(?i:visit|here|at|via|on|follow|click|tap|open))\s+(?P<bare>LINK|URL)(?:\s*$|[.,;!)\n]|\s+\n)
+        ",
+    )
+    .expect("valid regex")
+});
+
+/// A placeholder for a link the quoter removed (see [`WITHHELD`]), as written: the message
+/// sent the reader somewhere, but where can no longer be checked.
+pub fn withheld(text: &str) -> Option<&str> {
+    let c = WITHHELD.captures(text)?;
+    c.name("bracketed").or_else(|| c.name("bare")).map(|m| m.as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn placeholders_for_removed_links() {
+        assert_eq!(withheld("You can apply for this here: LINK"), Some("LINK"));
+        assert_eq!(withheld("To apply, please visit LINK."), Some("LINK"));
+        assert_eq!(withheld("Cliquez ici [lien] pour continuer"), Some("[lien]"));
+        assert_eq!(withheld("Update now <URL removed>"), Some("<URL removed>"));
+        assert_eq!(withheld("Odbierz zwrot: (link)"), Some("(link)"));
+        // Words, not placeholders.
+        assert_eq!(withheld("Click the LINK below to see the photos"), None);
+        assert_eq!(withheld("The link is in your account; visit link building"), None);
+        assert_eq!(withheld("our LINK programme: URL shorteners explained"), None);
+        assert_eq!(withheld("[Linkedin] new connection"), None);
+    }
 
     #[test]
     fn defanging() {

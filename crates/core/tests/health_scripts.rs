@@ -242,3 +242,23 @@ fn avoid_the_suspension_is_a_threat_in_every_language() {
         assert!(codes(&a).contains(&"LURE_THREAT"), "{t}: {:?}", codes(&a));
     }
 }
+
+#[test]
+fn a_quoted_scam_whose_link_was_removed_still_asks_through_the_message() {
+    // Warnings quote the text with the link taken out; the pretext and the way out remain.
+    for t in [
+        "Your vaccination booster is ready. You are eligible to apply for it here: LINK",
+        "Votre carte Vitale expire. Mettez-la à jour sur [lien] avant vendredi.",
+    ] {
+        let a = sms(None, t);
+        assert!(codes(&a).contains(&"LINK_WITHHELD"), "{t}: {:?}", codes(&a));
+        assert!(a.verdict >= Verdict::Suspicious, "{t}: {:?}", codes(&a));
+    }
+    // Without a placeholder (or a link) the same pretext asks nothing through the message.
+    let a = sms(
+        None,
+        "Your vaccination booster is ready. You are eligible to apply for it at your GP.",
+    );
+    assert!(!codes(&a).contains(&"LINK_WITHHELD"), "{:?}", codes(&a));
+    assert!(a.verdict < Verdict::Suspicious, "{:?}", codes(&a));
+}
