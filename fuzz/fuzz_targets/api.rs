@@ -1,60 +1,16 @@
 //! The HTTP API and web forms without a network: the whole axum router (body limits, JSON
 //! parsing, multipart and urlencoded forms, uploads, report intake and status pages)
-//! called in memory. The first byte picks the route and content type, the rest is the body
-//! (or, for GET, the path and query).
+//! called in memory, on the real SQLite store in a temporary directory. The first byte
+//! picks the route and content type, the rest is the body (or, for GET, the path and query).
 #![no_main]
 
 use axum::body::Body;
 use axum::http::{header, Method, Request};
-use healthguard_server::store::{BoxFuture, NewReport, ReportStore, StoreError, StoredReport};
+use healthguard_server::store::SqliteStore;
 use healthguard_server::{router, AppState, ServeConfig};
 use libfuzzer_sys::fuzz_target;
-use std::collections::VecDeque;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 use tower_service::Service;
-
-/// Keeps the last few reports in memory, so status pages find them.
-#[derive(Default)]
-struct MemoryStore(Mutex<VecDeque<NewReport>>);
-
-impl ReportStore for MemoryStore {
-    fn insert(&self, report: NewReport) -> BoxFuture<'_, Result<(), StoreError>> {
-        let mut q = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if q.len() == 8 {
-            q.pop_front();
-        }
-        q.push_back(report);
-        Box::pin(async { Ok(()) })
-    }
-
-    fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<StoredReport>, StoreError>> {
-        let found = self
-            .0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .find(|r| r.id == id)
-            .map(|r| StoredReport {
-                id: r.id.clone(),
-                token_hash: r.token_hash.to_vec(),
-                created_at_ms: r.created_at_ms,
-                kind: r.kind.clone(),
-                verdict: r.verdict.clone(),
-                score: r.score,
-                institution: r.institution.clone(),
-                status: "received".into(),
-            });
-        Box::pin(async move { Ok(found) })
-    }
-
-    fn ping(&self) -> BoxFuture<'_, Result<(), StoreError>> {
-        Box::pin(async { Ok(()) })
-    }
-
-    fn close(&self) -> BoxFuture<'_, ()> {
-        Box::pin(async {})
-    }
-}
 
 struct World {
     runtime: tokio::runtime::Runtime,
@@ -77,7 +33,12 @@ fn world() -> &'static World {
         config.limits.report_rate = None;
         config.limits.max_json_bytes = 64 * 1024;
         config.limits.max_upload_bytes = 256 * 1024;
-        let state = AppState::new(&config, Arc::new(MemoryStore::default()));
+        // The real embedded store, in a directory of this process's own: reports are stored
+        // and status and triage pages read them back as in production.
+        let dir = std::env::temp_dir().join(format!("healthguard-fuzz-api-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("store directory");
+        let store = runtime.block_on(SqliteStore::open(&dir)).expect("store");
+        let state = AppState::new(&config, Arc::new(store));
         World {
             runtime,
             app: router(state),
